@@ -1,0 +1,27 @@
+"""The Celery application and its beat schedule (the one place periodic work is declared)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childsys.settings")
+
+app = Celery("childsys")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic tasks only sweep database rows (an outbox): the web never enqueues work itself,
+# so a slow or absent broker cannot slow a page down.
+app.conf.beat_schedule = {
+    "send-outbound-email": {
+        "task": "communities.tasks.send_outbound_email",
+        "schedule": 30.0,
+    },
+    "send-daily-digests": {
+        "task": "communities.tasks.send_daily_digests",
+        "schedule": crontab(minute=0, hour=7),
+    },
+}

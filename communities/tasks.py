@@ -1,0 +1,17 @@
+"""Celery tasks of the communities app: thin doors into the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from communities.services import outbox
+
+
+@shared_task
+def send_outbound_email() -> int:
+    return outbox.outbound_email_send_due()
+
+
+@shared_task
+def send_daily_digests() -> int:
+    return outbox.daily_digests_send()

@@ -1,0 +1,33 @@
+"""Template helpers used across the portal."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+
+from communities import sections
+from communities.models import Role
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def community_tabs(context) -> list[dict]:
+    """The tabs of the community bar this user may see, with the current one marked."""
+    access = context.get("access")
+    request = context.get("request")
+    if access is None or not access.is_member:
+        return []
+    current = request.resolver_match.view_name if request and request.resolver_match else ""
+    out = []
+    for tab in sections.tabs():
+        if not access.has_role(Role(tab.role)):
+            continue
+        out.append(
+            {
+                "label": tab.label,
+                "url": reverse(tab.url_name, kwargs={"slug": access.community.slug}),
+                "active": current.startswith(tab.active_prefix),
+            }
+        )
+    return out

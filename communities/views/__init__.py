@@ -1,0 +1,1 @@
+"""Views of the communities app, one module per area."""

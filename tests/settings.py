@@ -1,0 +1,26 @@
+"""Test settings: the project's one settings file, with a few values overridden for speed and isolation."""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+
+from childsys.settings import *  # noqa: E402,F403
+from childsys.settings import CACHES, REDIS_URL  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SITE_URL = "http://testserver"
+
+if REDIS_URL:
+    # Tests clear the cache between tests: use a database of its own so the broker's keys survive.
+    _parts = urlsplit(REDIS_URL)
+    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path="/14"))
+    CACHES["default"]["KEY_PREFIX"] = "childsys-tests"
