@@ -31,3 +31,13 @@ def community_tabs(context) -> list[dict]:
             }
         )
     return out
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> str:
+    """Render user Markdown through the safe pipeline (markdown-it-py, raw HTML off, then nh3)."""
+    from django.utils.safestring import mark_safe
+
+    from childsys.lib.markdown import render_markdown
+
+    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
