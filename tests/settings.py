@@ -22,5 +22,8 @@ SITE_URL = "http://testserver"
 if REDIS_URL:
     # Tests clear the cache between tests: use a database of its own so the broker's keys survive.
     _parts = urlsplit(REDIS_URL)
-    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path="/14"))
+    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path="/" + os.environ.get("TEST_CACHE_DB", "14")))
     CACHES["default"]["KEY_PREFIX"] = "childsys-tests"
+else:
+    # One cache per test process, so concurrent test runs cannot clear each other's keys.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
