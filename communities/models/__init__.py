@@ -1,12 +1,36 @@
 """Models of the communities app, one module per area."""
 
 from .community import ActivityLog, Community, Membership, Role, Tag
+from .direction import (
+    Alignment,
+    AppreciativeInquiry,
+    InquiryContribution,
+    Objective,
+    Phase,
+    PurposeVersion,
+    StrategyVersion,
+    ValueProposition,
+    VisionComment,
+    VisionDraft,
+    VisionStance,
+)
 from .members import Invitation, JoinRequest
 from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
 from .users import User
 
 __all__ = [
     "ActivityLog",
+    "Alignment",
+    "AppreciativeInquiry",
+    "InquiryContribution",
+    "Objective",
+    "Phase",
+    "PurposeVersion",
+    "StrategyVersion",
+    "ValueProposition",
+    "VisionComment",
+    "VisionDraft",
+    "VisionStance",
     "Category",
     "EmailMode",
     "Invitation",
