@@ -17,6 +17,7 @@ from .direction import (
 from .members import Invitation, JoinRequest
 from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
 from .users import User
+from .vibrancy import Dimension, FocusDimension, VibrancyRound, VibrancyScore, VibrancyTally
 
 __all__ = [
     "ActivityLog",
@@ -43,4 +44,9 @@ __all__ = [
     "Role",
     "Tag",
     "User",
+    "Dimension",
+    "FocusDimension",
+    "VibrancyRound",
+    "VibrancyScore",
+    "VibrancyTally",
 ]
