@@ -24,10 +24,11 @@ def _config_error(variable: str, problem: str) -> None:
     sys.exit(f"Configuration error: {variable} {problem}")
 
 
-try:
-    DEBUG = env.bool("DEBUG", default=False)
-except ValueError:
-    _config_error("DEBUG", "must be a boolean such as 1, 0, true or false")
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+_debug = env.str("DEBUG", default="0").strip().lower()
+if _debug not in _BOOLEANS:
+    _config_error("DEBUG", f"must be 1 or 0 (or true/false), got {_debug!r}")
+DEBUG = _BOOLEANS[_debug]
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -99,7 +100,7 @@ _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 _database_url = env.str("DATABASE_URL", default=_DEFAULT_DATABASE_URL)
 _DATABASE_ENGINES = {"sqlite", "postgres", "postgresql", "pgsql", "psql"}
 if urlsplit(_database_url).scheme not in _DATABASE_ENGINES:
-    _config_error("DATABASE_URL", f"must be a postgres:// or sqlite:/// URL, got {_database_url!r}")
+    _config_error("DATABASE_URL", "must start with postgres:// or sqlite:///")
 try:
     _database = environ.Env.db_url_config(_database_url)
 except Exception as exc:  # django-environ raises several types for bad URLs
@@ -128,7 +129,7 @@ if REDIS_URL:
     except ValueError:
         _redis_port = -1
     if _redis.scheme not in {"redis", "rediss"} or not _redis.hostname or _redis_port == -1:
-        _config_error("REDIS_URL", f"must look like redis://host:6379/0, got {REDIS_URL!r}")
+        _config_error("REDIS_URL", "must look like redis://[:password@]host:6379/0")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

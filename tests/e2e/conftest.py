@@ -58,8 +58,8 @@ def page(page, live_server):
 def log_in(page, live_server, email: str, password: str = PASSWORD) -> None:
     """Log in through the real allauth form."""
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label(re.compile(r"^\s*Email")).fill(email)
+    page.get_by_label(re.compile(r"^\s*Password")).fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(re.compile(r".*/$"))
 
