@@ -178,10 +178,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Email ----------------------------------------------------------------------------
+_email_url = env.str("EMAIL_URL", default="consolemail://")
 try:
-    _email = env.email_url("EMAIL_URL", default="consolemail://")
+    _email = environ.Env.email_url_config(_email_url)
 except Exception as exc:
     _config_error("EMAIL_URL", f"cannot be parsed: {exc}")
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # filemail:///abs/path — keep the path absolute (django-environ drops the leading slash).
+    _email["EMAIL_FILE_PATH"] = urlsplit(_email_url).path or str(VAR_DIR / "mail")
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CHILD portal <noreply@child.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -9,7 +9,7 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
 from childsys.settings import *  # noqa: E402,F403
-from childsys.settings import CACHES, REDIS_URL  # noqa: E402
+from childsys.settings import CACHES, DATABASES, REDIS_URL, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -18,6 +18,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SITE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that Celery worker processes started by tests share the test database.
+    # One per test process, so concurrent runs do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 if REDIS_URL:
     # Tests clear the cache between tests: use a database of its own so the broker's keys survive.
