@@ -24,4 +24,12 @@ app.conf.beat_schedule = {
         "task": "communities.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=7),
     },
+    "send-due-nudges": {
+        "task": "practice.tasks.send_due_nudges",
+        "schedule": 60.0,
+    },
+    "close-due-vibrancy-rounds": {
+        "task": "communities.tasks.close_due_vibrancy_rounds",
+        "schedule": 300.0,
+    },
 }

@@ -1,1 +1,60 @@
 """Admin for the practice app."""
+
+from django.contrib import admin
+
+from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+
+
+class AdviceInline(admin.StackedInline):
+    model = Advice
+    extra = 0
+    raw_id_fields = ["author", "hidden_by"]
+
+
+class NudgeInline(admin.TabularInline):
+    model = Nudge
+    extra = 0
+    readonly_fields = ["level", "due_at", "state", "sent_at", "recipient_count"]
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "author", "status", "urgency", "created_at", "first_response_at"]
+    list_filter = ["status", "urgency", "community"]
+    search_fields = ["title", "situation"]
+    raw_id_fields = ["author", "hidden_by"]
+    filter_horizontal = ["tags"]
+    date_hierarchy = "created_at"
+    inlines = [AdviceInline, NudgeInline]
+
+
+@admin.register(Advice)
+class AdviceAdmin(admin.ModelAdmin):
+    list_display = ["request", "author", "created_at", "hidden_at"]
+    raw_id_fields = ["request", "author", "hidden_by"]
+
+
+@admin.register(AdviceResponse)
+class AdviceResponseAdmin(admin.ModelAdmin):
+    list_display = ["advice", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["advice", "request", "author"]
+
+
+@admin.register(DiscussionComment)
+class DiscussionCommentAdmin(admin.ModelAdmin):
+    list_display = ["advice", "author", "created_at", "hidden_at"]
+    raw_id_fields = ["advice", "author", "hidden_by"]
+
+
+@admin.register(Kudos)
+class KudosAdmin(admin.ModelAdmin):
+    list_display = ["user", "advice", "created_at"]
+    raw_id_fields = ["user", "advice"]
+
+
+@admin.register(Nudge)
+class NudgeAdmin(admin.ModelAdmin):
+    list_display = ["request", "level", "due_at", "state", "sent_at", "recipient_count"]
+    list_filter = ["state", "level"]
+    raw_id_fields = ["request"]

@@ -6,6 +6,9 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self) -> None:
-        # Practice registers its community tabs and its home/dashboard sections here, e.g.
-        # from communities.sections import register, register_tab
-        pass
+        from communities.sections import register, register_tab
+        from practice import sections
+
+        register_tab("Requests", "practice:request-list", role="member", order=40, active_prefix="practice:request")
+        register("home", "open-requests", order=40)(sections.home_open_requests)
+        register("dashboard", "practice-health", order=50)(sections.dashboard_practice_health)

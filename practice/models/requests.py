@@ -93,7 +93,9 @@ class HelpRequest(Authored):
             models.Index(fields=["community", "created_at"], name="helprequest_created"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(response_due_at__gte=models.F("created_at")), name="helprequest_due_after_created"),
+            models.CheckConstraint(
+                condition=Q(response_due_at__gte=models.F("created_at")), name="helprequest_due_after_created"
+            ),
             models.CheckConstraint(
                 condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=models.F("created_at")),
                 name="helprequest_response_after_created",

@@ -1,0 +1,145 @@
+"""Forms of the practice app: validation only; services decide."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+
+from communities.models import Community, Tag
+from practice.models import AdviceResponse, HelpRequest
+from practice.services import MAX_TAGS
+
+MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.org). No HTML."
+
+
+class TagChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Tag) -> str:
+        return obj.name
+
+
+class HelpRequestForm(forms.ModelForm):
+    """Post (or edit) a problem; ``moderating`` adds the reason a facilitator must give."""
+
+    tags = TagChoiceField(
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members with this expertise are told about your request.",
+    )
+    new_tags = forms.CharField(
+        label="Other tags",
+        required=False,
+        max_length=200,
+        help_text="Comma-separated, for topics not listed yet, e.g. “insulin, night shift”.",
+    )
+    reason = forms.CharField(
+        label="Reason for this edit",
+        max_length=300,
+        required=False,
+        help_text="Shown in the activity log. Required when you edit someone else's words.",
+    )
+
+    class Meta:
+        model = HelpRequest
+        fields = ["title", "situation", "tried", "tags", "urgency"]
+        labels = {"situation": "The situation", "tried": "What I've tried so far"}
+        help_texts = {
+            "title": "One line: what do you need help with?",
+            "situation": MARKDOWN_HELP,
+            "tried": "Optional. " + MARKDOWN_HELP,
+        }
+        widgets = {
+            "situation": forms.Textarea(attrs={"rows": 8, "maxlength": 10000}),
+            "tried": forms.Textarea(attrs={"rows": 4, "maxlength": 10000}),
+            "urgency": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, community: Community, moderating: bool = False, submit: str = "Post request", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.moderating = moderating
+        self.fields["tags"].queryset = Tag.objects.filter(community=community).order_by("name")
+        self.fields["situation"].max_length = 10000
+        self.fields["tried"].max_length = 10000
+        fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency")]
+        if moderating:
+            self.fields["reason"].required = True
+            fields.append("reason")
+        else:
+            del self.fields["reason"]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(*fields)
+        self.helper.add_input(Submit("submit", submit))
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if len(title) < 5:
+            raise forms.ValidationError("Give your request a title of at least a few words.")
+        return title
+
+    def clean(self) -> dict:
+        data = super().clean()
+        new = [t for t in (data.get("new_tags") or "").replace(";", ",").split(",") if t.strip()]
+        if len(data.get("tags") or []) + len(new) > MAX_TAGS:
+            self.add_error("tags", f"Choose at most {MAX_TAGS} tags.")
+        if any(len(t.strip()) > 40 for t in new):
+            self.add_error("new_tags", "Keep each tag under 40 characters.")
+        return data
+
+
+class TextForm(forms.Form):
+    """Advice or a discussion message; ``moderating`` adds a reason."""
+
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, help_text=MARKDOWN_HELP)
+    reason = forms.CharField(label="Reason for this edit", max_length=300, required=False)
+
+    def __init__(self, *args, label: str = "Your advice", submit: str = "Post advice", moderating: bool = False,
+                 action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = label
+        if moderating:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+        self.helper = FormHelper()
+        if action:
+            self.helper.form_action = action
+        self.helper.add_input(Submit("submit", submit))
+
+
+class ResponseForm(forms.Form):
+    kind = forms.ChoiceField(choices=AdviceResponse.Kind.choices)
+    note = forms.CharField(required=False, max_length=4000)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(max_length=4000)
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(required=False, max_length=300)
+
+
+class ModerationForm(forms.Form):
+    """Hide, show again or (requests only) close, always with a reason."""
+
+    action = forms.ChoiceField(
+        choices=[("hide", "Hide"), ("unhide", "Show again"), ("close", "Close the request")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Recorded in the activity log; the author sees it with the hidden content.",
+    )
+
+    def __init__(self, *args, allow_close: bool = False, hidden: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("unhide", "Show again")] if hidden else [("hide", "Hide")]
+        if allow_close:
+            choices.append(("close", "Close the request"))
+        self.fields["action"].choices = choices
+        if len(choices) == 1:
+            self.fields["action"].initial = choices[0][0]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Apply"))

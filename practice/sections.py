@@ -1,0 +1,31 @@
+"""The practice sections of the community home and the dashboard (registered in apps.py)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from communities.access import CommunityAccess
+from practice import selectors
+
+
+def home_open_requests(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    """The community's recently active open requests, for members (one query)."""
+    if not access.is_member:
+        return None
+    return {
+        "template": "practice/sections/_home_requests.html",
+        "requests": selectors.open_requests_recent(community=access.community),
+        "now": timezone.now(),
+    }
+
+
+def dashboard_practice_health(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    """Practice health: response times against the commitment, counts, the learning agenda (three queries)."""
+    if not access.is_member:
+        return None
+    return {
+        "template": "practice/sections/_practice_health.html",
+        "health": selectors.practice_health(community=access.community),
+        "community": access.community,
+    }

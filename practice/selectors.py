@@ -1,0 +1,276 @@
+"""Reads of the practice app: request lists and search, the request page, practice health.
+
+Every function costs a fixed number of queries, whatever the number of requests or advice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from communities.models import Community, Tag, User
+from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos
+
+AGENDA_DAYS = 90
+HEALTH_DAYS = 90
+
+FILTERS = {
+    "all": "All",
+    "open": "Open",
+    "unanswered": "Unanswered",
+    "overdue": "Overdue",
+    "follow-up": "Awaiting follow-up",
+    "closed": "Closed",
+    "mine": "Mine",
+}
+
+
+# --- lists and search ------------------------------------------------------------------------
+
+
+def _has_try() -> Exists:
+    return Exists(AdviceResponse.objects.filter(request=OuterRef("pk"), kind=AdviceResponse.Kind.TRY))
+
+
+def request_filter(qs: QuerySet[HelpRequest], name: str, *, user: User, now: datetime) -> QuerySet[HelpRequest]:
+    """Apply one of :data:`FILTERS` to a request queryset."""
+    if name == "open":
+        return qs.filter(status__in=HelpRequest.ACTIVE)
+    if name == "unanswered":
+        return qs.filter(status=HelpRequest.Status.OPEN)
+    if name == "overdue":
+        return qs.filter(status=HelpRequest.Status.OPEN, first_response_at__isnull=True, response_due_at__lte=now)
+    if name == "follow-up":
+        # "Advice taken, outcome not reported yet". Outcomes arrive with the learning loops;
+        # until then every request with an "I'll try this" response waits for its follow-up.
+        return qs.filter(_has_try()).exclude(status=HelpRequest.Status.WITHDRAWN)
+    if name == "closed":
+        return qs.filter(status__in=HelpRequest.CONCLUDED)
+    if name == "mine":
+        return qs.filter(author=user)
+    return qs
+
+
+def search_document():
+    """The document the GIN index covers (migration 0002): the two expressions must stay identical."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", "situation", "tried", config="english")
+
+
+def _search_terms(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1][:10]
+
+
+def request_search(qs: QuerySet[HelpRequest], text: str) -> QuerySet[HelpRequest]:
+    """Full-text search with ranking on PostgreSQL; every word as icontains elsewhere (SQLite)."""
+    text = text.strip()
+    if not text:
+        return qs
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        query = SearchQuery(text, config="english", search_type="websearch")
+        weighted = SearchVector("title", weight="A", config="english") + SearchVector(
+            "situation", "tried", weight="B", config="english"
+        )
+        return (
+            qs.annotate(document=search_document())
+            .filter(document=query)
+            .annotate(rank=SearchRank(weighted, query))
+            .order_by("-rank", "-last_activity_at", "-id")
+        )
+    terms = _search_terms(text)
+    if not terms:
+        return qs.none()
+    for term in terms:
+        qs = qs.filter(Q(title__icontains=term) | Q(situation__icontains=term) | Q(tried__icontains=term))
+    return qs
+
+
+def request_list(
+    *,
+    community: Community,
+    user: User,
+    show_hidden: bool,
+    filter_name: str = "all",
+    tag: Tag | None = None,
+    search: str = "",
+    now: datetime | None = None,
+) -> QuerySet[HelpRequest]:
+    """The requests of ``community`` for the list page, most recent activity first."""
+    now = now or timezone.now()
+    qs = HelpRequest.objects.filter(community=community)
+    if not show_hidden:
+        qs = qs.filter(hidden_at__isnull=True)
+    qs = request_filter(qs, filter_name, user=user, now=now)
+    if tag is not None:
+        qs = qs.filter(tags=tag)
+    qs = (
+        qs.select_related("author")
+        .prefetch_related("tags")
+        .annotate(
+            advice_count=Count("advice", filter=Q(advice__hidden_at__isnull=True), distinct=True),
+            has_try=_has_try(),
+        )
+        .order_by("-last_activity_at", "-id")
+    )
+    return request_search(qs, search)
+
+
+# --- the request page ------------------------------------------------------------------------
+
+
+def request_detail(*, community: Community, pk: int, user: User) -> HelpRequest | None:
+    """One request with its tags, advice, responses, discussions and kudos (a fixed number of queries).
+
+    Each advice carries ``kudos_count``, ``my_kudos``, ``responses_by_kind`` and ``visible_comments``.
+    """
+    comments = DiscussionComment.objects.select_related("author").order_by("created_at", "id")
+    advice = (
+        Advice.objects.select_related("author")
+        .annotate(
+            kudos_count=Count("kudos", distinct=True),
+            my_kudos=Exists(Kudos.objects.filter(advice=OuterRef("pk"), user=user)),
+        )
+        .prefetch_related(
+            Prefetch("responses", queryset=AdviceResponse.objects.order_by("created_at", "id")),
+            Prefetch("comments", queryset=comments),
+        )
+        .order_by("created_at", "id")
+    )
+    help_request = (
+        HelpRequest.objects.filter(community=community, pk=pk)
+        .select_related("author", "hidden_by")
+        .prefetch_related("tags", Prefetch("advice", queryset=advice))
+        .first()
+    )
+    if help_request is None:
+        return None
+    for item in help_request.advice.all():
+        item.responses_by_kind = {r.kind: r for r in item.responses.all()}
+    return help_request
+
+
+# --- practice health (dashboard) and the home section ------------------------------------
+
+
+@dataclass
+class AgendaItem:
+    tag: Tag
+    requests: int
+    unanswered: int
+
+
+@dataclass
+class PracticeHealth:
+    period_days: int
+    median_first_response: timedelta | None
+    responded: int  # requests of the period that got a first response
+    within: int  # … within the commitment
+    missed: int  # late first responses plus requests still open past their due time
+    open: int
+    unanswered: int
+    overdue: int
+    agenda: list[AgendaItem] = field(default_factory=list)
+
+    @property
+    def within_share(self) -> float | None:
+        total = self.within + self.missed
+        return self.within / total if total else None
+
+
+def _median_first_response(community: Community, since: datetime) -> timedelta | None:
+    """The median of (first response − posted) over the period's answered requests, in one query."""
+    qs = (
+        HelpRequest.objects.filter(community=community, created_at__gte=since, first_response_at__isnull=False)
+        .annotate(
+            wait=ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()),
+        )
+        .annotate(
+            position=Window(RowNumber(), order_by=[F("wait").asc(), F("id").asc()]),
+            total=Window(Count("id")),
+        )
+        # The middle row, or the two middle rows of an even count (integer division in SQL).
+        .filter(Q(position=(F("total") + 1) / 2) | Q(position=(F("total") + 2) / 2))
+        .values_list("wait", flat=True)
+    )
+    middle = list(qs)
+    if not middle:
+        return None
+    return sum(middle, timedelta()) / len(middle)
+
+
+def practice_health(*, community: Community, now: datetime | None = None) -> PracticeHealth:
+    """The dashboard's practice figures (DESIGN.md §5), in three queries."""
+    now = now or timezone.now()
+    since = now - timedelta(days=HEALTH_DAYS)
+    period = Q(created_at__gte=since)
+    waiting = Q(status=HelpRequest.Status.OPEN, first_response_at__isnull=True)
+    figures = HelpRequest.objects.filter(community=community, hidden_at__isnull=True).aggregate(
+        open=Count("id", filter=Q(status__in=HelpRequest.ACTIVE)),
+        unanswered=Count("id", filter=waiting),
+        overdue=Count("id", filter=waiting & Q(response_due_at__lte=now)),
+        responded=Count("id", filter=period & Q(first_response_at__isnull=False)),
+        within=Count("id", filter=period & Q(first_response_at__lte=F("response_due_at"))),
+        missed=Count(
+            "id",
+            filter=period
+            & (Q(first_response_at__gt=F("response_due_at")) | (waiting & Q(response_due_at__lte=now))),
+        ),
+    )
+    agenda_since = now - timedelta(days=AGENDA_DAYS)
+    recent = Q(
+        help_requests__created_at__gte=agenda_since,
+        help_requests__hidden_at__isnull=True,
+    )
+    agenda = [
+        AgendaItem(tag=tag, requests=tag.demand, unanswered=tag.unanswered)
+        for tag in Tag.objects.filter(community=community)
+        .annotate(
+            demand=Count("help_requests", filter=recent),
+            unanswered=Count(
+                "help_requests",
+                filter=recent
+                & Q(
+                    help_requests__status=HelpRequest.Status.OPEN,
+                    help_requests__first_response_at__isnull=True,
+                ),
+            ),
+        )
+        .filter(demand__gt=0)
+        .order_by("-demand", "-unanswered", "name")[:12]
+    ]
+    return PracticeHealth(
+        period_days=HEALTH_DAYS,
+        median_first_response=_median_first_response(community, since),
+        agenda=agenda,
+        **figures,
+    )
+
+
+def open_requests_recent(*, community: Community, limit: int = 5) -> list[HelpRequest]:
+    """The community's most recently active open requests (home page), in one query."""
+    return list(
+        HelpRequest.objects.filter(community=community, status__in=HelpRequest.ACTIVE, hidden_at__isnull=True)
+        .select_related("author")
+        .annotate(advice_count=Count("advice", filter=Q(advice__hidden_at__isnull=True)))
+        .order_by("-last_activity_at", "-id")[:limit]
+    )

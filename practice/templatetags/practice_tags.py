@@ -1,0 +1,42 @@
+"""Template helpers of the practice pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+STATUS_CLASSES = {
+    "open": "text-bg-warning",
+    "answered": "text-bg-info",
+    "resolved": "text-bg-success",
+    "closed": "text-bg-secondary",
+    "withdrawn": "text-bg-light border",
+}
+
+
+@register.filter
+def status_class(status: str) -> str:
+    return STATUS_CLASSES.get(status, "text-bg-light border")
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A wait such as "3 h 20 min" or "2 d 4 h"; an em dash when there is none."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
