@@ -87,7 +87,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     healthy = all(r["ok"] for r in results.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": results}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": results}, status=200 if healthy else 503
+    )
 
 
 def _run_closing(check) -> tuple[bool, str, float]:

@@ -15,8 +15,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    # The same body for "never existed" and "private, not yours": nothing leaks which it was.
-    return _render(request, "404.html", 404)
+    # Rendered without the request (no user menu, no per-render CSRF token), so the body is
+    # byte-identical for "never existed" and "private, not yours": nothing leaks which it was.
+    return HttpResponse(loader.render_to_string("404.html", {}), status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -11,8 +11,12 @@ from django.utils import timezone
 from communities.models import ActivityLog, Community, Membership, Role, User
 
 
-def activity_record(*, community: Community, actor: User | None, action: str, summary: str) -> ActivityLog:
-    return ActivityLog.objects.create(community=community, actor=actor, action=action, summary=summary[:300])
+def activity_record(
+    *, community: Community, actor: User | None, action: str, summary: str, now: datetime | None = None
+) -> ActivityLog:
+    return ActivityLog.objects.create(
+        community=community, actor=actor, action=action, summary=summary[:300], created_at=now or timezone.now()
+    )
 
 
 @transaction.atomic
@@ -28,11 +32,15 @@ def community_create(
 ) -> Community:
     """Create a community; its creator becomes its sponsor."""
     now = now or timezone.now()
-    community = Community(name=name, slug=slug, domain=domain, visibility=visibility, time_zone=time_zone, created_at=now)
+    community = Community(
+        name=name, slug=slug, domain=domain, visibility=visibility, time_zone=time_zone, created_at=now
+    )
     community.full_clean()
     community.save()
     Membership.objects.create(community=community, user=creator, role=Role.SPONSOR, joined_at=now)
-    activity_record(community=community, actor=creator, action="community.create", summary=f"{creator} created the community")
+    activity_record(
+        community=community, actor=creator, action="community.create", summary=f"{creator} created the community"
+    )
     return community
 
 
@@ -70,6 +78,8 @@ def ensure_not_last_sponsor(*, membership: Membership) -> None:
     """Refuse a change that would leave the community without a sponsor."""
     if membership.role != Role.SPONSOR:
         return
-    others = Membership.objects.filter(community_id=membership.community_id, role=Role.SPONSOR).exclude(pk=membership.pk)
+    others = Membership.objects.filter(community_id=membership.community_id, role=Role.SPONSOR).exclude(
+        pk=membership.pk
+    )
     if not others.exists():
         raise ValidationError("A community needs a sponsor: appoint another sponsor first.")

@@ -64,13 +64,38 @@ def new_message_id(kind: str = "n") -> str:
 
 def queue_email(
     *,
-    user: User,
+    user: User | None,
     category: str,
     template: str,
     context: dict,
     message_id: str | None = None,
+    to: str | None = None,
 ) -> OutboundEmail:
-    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` and put the email in the outbox."""
+    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` and put the email in the outbox.
+
+    ``user=None, to=address`` sends to someone who may have no account yet (an invitation): such an
+    email is a one-off the person did not subscribe to, so it carries no unsubscribe link or header.
+    """
+    if user is None:
+        if not to:
+            raise ValueError("queue_email needs a user or a to= address")
+        full_context = {
+            **context,
+            "user": None,
+            "site_url": settings.SITE_URL,
+            "unsubscribe_url": "",
+            "preferences_url": "",
+            "category_label": Category(category).label,
+        }
+        return OutboundEmail.objects.create(
+            user=None,
+            to=to,
+            category=category,
+            subject=" ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())[:255],
+            body_text=render_to_string(f"emails/{template}.txt", full_context),
+            body_html=render_to_string(f"emails/{template}.html", full_context),
+            message_id=message_id or new_message_id(),
+        )
     token = unsubscribe_token(user=user, category=category)
     unsubscribe = absolute_url(reverse("communities:unsubscribe", kwargs={"token": token}))
     full_context = {

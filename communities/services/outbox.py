@@ -51,8 +51,9 @@ def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) ->
         .order_by("created_at")
         .values_list("pk", "state")[:limit]
     ) + list(
-        OutboundEmail.objects.filter(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        .values_list("pk", "state")[:limit]
+        OutboundEmail.objects.filter(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM).values_list(
+            "pk", "state"
+        )[:limit]
     )
     sent = 0
     connection = get_connection()

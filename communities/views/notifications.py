@@ -27,9 +27,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
                 notify_services.preference_set(user=request.user, category=category, email=mode)
         messages.success(request, "Email preferences saved.")
         return redirect("communities:notifications")
-    page = Paginator(
-        Notification.objects.filter(user=request.user).select_related("community"), 30
-    ).get_page(request.GET.get("page"))
+    page = Paginator(Notification.objects.filter(user=request.user).select_related("community"), 30).get_page(
+        request.GET.get("page")
+    )
     return render(request, "communities/notifications.html", {"page": page, "form": form})
 
 

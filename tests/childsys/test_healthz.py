@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+
 from tests.conftest import port_open, skip_or_fail
 
 
@@ -98,4 +99,3 @@ def test_it_reports_a_missing_filesystem_broker_folder(client, settings, tmp_pat
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "missing" in response.json()["checks"]["broker"]["detail"]
-

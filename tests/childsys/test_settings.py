@@ -67,7 +67,14 @@ def test_it_prints_the_production_security_settings(tmp_path):
         " s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.X_FRAME_OPTIONS, s.SESSION_COOKIE_AGE)"
     )
     result = run_manage(
-        tmp_path, "shell", "--no-imports", "-c", code, DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="portal.example.org"
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DEBUG="0",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="portal.example.org",
     )
     assert result.returncode == 0, result.stderr
     hsts, redirect, session_secure, csrf_secure, httponly, samesite, frame, age = result.stdout.split()

@@ -1,0 +1,176 @@
+"""The notify service: inbox rows, email per preference, the outbox sweep, digests, unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
+from communities.services import notify as notify_services
+from communities.services import outbox
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_writes_inbox_rows_and_queues_email_but_sends_nothing_itself():
+    ana, bo = UserFactory(), UserFactory()
+    notify_services.notify(recipients=[ana, bo], category=Category.DIRECTION, title="New vision draft", url="/c/x/")
+    assert Notification.objects.filter(title="New vision draft").count() == 2
+    assert OutboundEmail.objects.filter(state="pending").count() == 2
+    assert mail.outbox == []  # the request path never talks to SMTP
+
+
+def test_it_leaves_out_the_actor_and_duplicates():
+    ana, bo = UserFactory(), UserFactory()
+    notify_services.notify(recipients=[ana, bo, bo], category=Category.ADVICE, title="t", actor=ana)
+    assert list(Notification.objects.values_list("user", flat=True)) == [bo.pk]
+
+
+def test_it_honours_each_users_email_preference():
+    immediate, daily, off = UserFactory(), UserFactory(), UserFactory()
+    notify_services.preference_set(user=daily, category=Category.ADVICE, email=EmailMode.DAILY)
+    notify_services.preference_set(user=off, category=Category.ADVICE, email=EmailMode.OFF)
+    notify_services.notify(recipients=[immediate, daily, off], category=Category.ADVICE, title="New advice")
+    assert Notification.objects.count() == 3
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == [immediate.email]
+    assert Notification.objects.get(user=daily).in_daily_digest is True
+    assert Notification.objects.get(user=off).in_daily_digest is False
+
+
+def test_the_sweep_sends_each_email_once_with_its_message_id_and_unsubscribe_header():
+    ana = UserFactory()
+    notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="Adopted", url="/c/x/")
+    email = OutboundEmail.objects.get()
+    assert outbox.outbound_email_send_due() == 1
+    assert outbox.outbound_email_send_due() == 0
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.extra_headers["Message-ID"] == email.message_id
+    assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/notifications/unsubscribe/" in sent.extra_headers["List-Unsubscribe"]
+    assert sent.alternatives[0][1] == "text/html"
+    assert "http://testserver/c/x/" in sent.body
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == ("sent", 1)
+
+
+def test_a_claimed_row_is_not_sent_by_a_second_worker():
+    notify_services.notify(recipients=[UserFactory()], category=Category.DIRECTION, title="x")
+    email = OutboundEmail.objects.get()
+    now = datetime.now(UTC)
+    assert outbox._claim(email.pk, expected_state="pending", now=now) is True
+    assert outbox._claim(email.pk, expected_state="pending", now=now) is False
+    assert outbox.outbound_email_send_due(now=now) == 0  # still freshly claimed by the first worker
+    # A worker that died mid-send leaves the row "sending"; after the stale period it is retried,
+    # keeping the same Message-ID so the receiver can spot the rare duplicate.
+    assert outbox.outbound_email_send_due(now=now + outbox.STALE_CLAIM + timedelta(seconds=1)) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == email.message_id
+
+
+def test_a_failed_send_is_retried_and_then_given_up(settings):
+    settings.EMAIL_BACKEND = "tests.communities.test_notify.FailingBackend"
+    notify_services.notify(recipients=[UserFactory()], category=Category.DIRECTION, title="x")
+    for _ in range(outbox.MAX_ATTEMPTS):
+        outbox.outbound_email_send_due()
+    email = OutboundEmail.objects.get()
+    assert email.state == "failed"
+    assert email.attempts == outbox.MAX_ATTEMPTS
+    assert "SMTP is down" in email.last_error
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP is down")
+
+
+def test_the_daily_digest_gathers_notifications_into_one_email_once():
+    ana = UserFactory()
+    notify_services.preference_set(user=ana, category=Category.ADVICE, email=EmailMode.DAILY)
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        for title in ["First advice", "Second advice"]:
+            notify_services.notify(recipients=[ana], category=Category.ADVICE, title=title, url="/c/x/requests/1/")
+        assert OutboundEmail.objects.count() == 0
+        assert outbox.daily_digests_send() == 1
+        assert outbox.daily_digests_send() == 0
+    digest = OutboundEmail.objects.get()
+    assert "First advice" in digest.body_text and "Second advice" in digest.body_text
+    assert digest.subject == "Your CHILD digest: 2 updates"
+
+
+def test_the_unsubscribe_link_turns_the_category_off_without_logging_in(client):
+    ana = UserFactory()
+    token = notify_services.unsubscribe_token(user=ana, category=Category.ADVICE)
+    url = f"/notifications/unsubscribe/{token}/"
+    assert client.get(url).status_code == 200
+    assert not NotificationPreference.objects.exists()  # GET changes nothing
+    response = client.post(url)  # RFC 8058 one-click: no session, no CSRF token
+    assert response.status_code == 200
+    assert NotificationPreference.objects.get(user=ana, category=Category.ADVICE).email == EmailMode.OFF
+    notify_services.notify(recipients=[ana], category=Category.ADVICE, title="More advice")
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_tampered_unsubscribe_token_is_404(client):
+    token = notify_services.unsubscribe_token(user=UserFactory(), category=Category.ADVICE)
+    assert client.post(f"/notifications/unsubscribe/{token[:-2]}xx/").status_code == 404
+
+
+def test_the_inbox_lists_my_notifications_only_with_constant_queries(client, django_assert_num_queries):
+    ana, bo = UserFactory(), UserFactory()
+    client.force_login(ana)
+    for i in range(3):
+        notify_services.notify(recipients=[ana, bo], category=Category.DIRECTION, title=f"Note {i}")
+    client.get("/notifications/")  # the first request of a session also writes the session
+    with django_assert_num_queries(7) as small:
+        client.get("/notifications/")
+    for i in range(20):
+        notify_services.notify(recipients=[ana], category=Category.DIRECTION, title=f"More {i}")
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get("/notifications/")
+    assert response.status_code == 200
+    assert response.content.count(b"/open/") == 23
+    assert b"Note 0" in response.content
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(client):
+    ana = UserFactory()
+    (n,) = notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="x", url="/c/x/direction/")
+    client.force_login(ana)
+    response = client.post(f"/notifications/{n.pk}/open/")
+    assert response["Location"] == "/c/x/direction/"
+    n.refresh_from_db()
+    assert n.read_at is not None
+
+
+def test_nobody_opens_someone_elses_notification(client):
+    (n,) = notify_services.notify(recipients=[UserFactory()], category=Category.DIRECTION, title="x")
+    client.force_login(UserFactory())
+    assert client.post(f"/notifications/{n.pk}/open/").status_code == 404
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_preferences_are_saved_per_category(client):
+    ana = UserFactory()
+    client.force_login(ana)
+    data = {c.value: EmailMode.IMMEDIATE for c in Category}
+    data[Category.ADVICE] = EmailMode.DAILY
+    data[Category.DIGEST] = EmailMode.OFF
+    assert client.post("/notifications/", data).status_code == 302
+    assert dict(NotificationPreference.objects.filter(user=ana).values_list("category", "email")) == {
+        "advice": "daily",
+        "digest": "off",
+    }
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get("/notifications/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
