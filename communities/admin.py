@@ -59,3 +59,40 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ["state", "category"]
     search_fields = ["to", "subject", "message_id"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+
+# --- Vibrancy: the seven dimensions' guidance is edited here; scores are never shown individually.
+from communities.models import Dimension, VibrancyRound  # noqa: E402
+
+
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "slug", "summary"]
+    ordering = ["number"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A dimension that has scores (or frozen figures) is part of the record: never deletable.
+        if obj is not None and (obj.scores.exists() or obj.tallies.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk delete would bypass the per-object check above
+        return actions
+
+
+@admin.register(VibrancyRound)
+class VibrancyRoundAdmin(admin.ModelAdmin):
+    list_display = ["community", "opened_at", "closes_at", "closed_at", "raters_count", "members_count"]
+    list_filter = ["community"]
+    raw_id_fields = ["community", "opened_by", "closed_by"]
+    readonly_fields = [
+        "closed_at",
+        "closed_by",
+        "members_count",
+        "newcomers_count",
+        "raters_count",
+        "newcomer_raters_count",
+    ]

@@ -7,3 +7,4 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from communities import navigation  # noqa: F401 - registers the community tabs
+        from communities.views import vibrancy  # noqa: F401 - registers the dashboard's vibrancy sections

@@ -15,3 +15,11 @@ def send_outbound_email() -> int:
 @shared_task
 def send_daily_digests() -> int:
     return outbox.daily_digests_send()
+
+
+@shared_task
+def close_due_vibrancy_rounds() -> int:
+    """Close vibrancy rounds past their closing date (idempotent: a closed round is skipped)."""
+    from communities.services import vibrancy
+
+    return vibrancy.rounds_close_due()

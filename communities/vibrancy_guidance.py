@@ -101,8 +101,7 @@ DIMENSIONS: list[dict[str, str | int]] = [
         "name": "Boundaries",
         "summary": "It learns across boundaries: with other communities, partners and disciplines.",
         "what": (
-            "The community learns across boundaries: with other communities, external partners and "
-            "other disciplines."
+            "The community learns across boundaries: with other communities, external partners and other disciplines."
         ),
         "why": (
             "New ideas often come from the edges. Problems of practice rarely stop at a department's "
@@ -118,10 +117,7 @@ DIMENSIONS: list[dict[str, str | int]] = [
         "slug": "transformation",
         "name": "Transformation",
         "summary": "It makes a difference beyond itself: changes in practice that others can see.",
-        "what": (
-            "The community makes a difference beyond itself: changes in practice that others can see "
-            "and adopt."
-        ),
+        "what": ("The community makes a difference beyond itself: changes in practice that others can see and adopt."),
         "why": (
             "Learning that stays inside the community helps its members; learning that changes how "
             "the wider organisation works multiplies the value."
