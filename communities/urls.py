@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import core, dashboard, notifications, vibrancy
+from communities.views import core, dashboard, members, notifications, vibrancy
 
 app_name = "communities"
 
@@ -10,6 +10,41 @@ urlpatterns = [
     path("c/<slug:slug>/", core.community_home, name="home"),
     path("c/<slug:slug>/join/", core.community_join, name="join"),
     path("c/<slug:slug>/settings/", core.community_settings, name="settings"),
+    # Vibrancy: sliders, rounds, focus; the dashboard (communities/views/vibrancy.py, dashboard.py)
+    path("c/<slug:slug>/vibrancy/", vibrancy.vibrancy, name="vibrancy"),
+    path("c/<slug:slug>/vibrancy/rounds/open/", vibrancy.vibrancy_round_open, name="vibrancy-round-open"),
+    path("c/<slug:slug>/vibrancy/rounds/<int:pk>/close/", vibrancy.vibrancy_round_close, name="vibrancy-round-close"),
+    path("c/<slug:slug>/vibrancy/focus/", vibrancy.vibrancy_focus, name="vibrancy-focus"),
+    path("c/<slug:slug>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("c/<slug:slug>/dashboard/vibrancy.csv", vibrancy.dashboard_vibrancy_csv, name="dashboard-vibrancy-csv"),
+    # Members, roles, joining and invitations (communities/views/members.py)
+    path("c/<slug:slug>/members/", members.members, name="members"),
+    path("c/<slug:slug>/members/expertise/", members.member_expertise, name="members-expertise"),
+    path("c/<slug:slug>/members/leave/", members.member_leave, name="members-leave"),
+    path("c/<slug:slug>/members/invite/", members.invitation_create, name="members-invite"),
+    path("c/<slug:slug>/members/<int:pk>/role/", members.member_role, name="members-role"),
+    path("c/<slug:slug>/members/<int:pk>/remove/", members.member_remove, name="members-remove"),
+    path(
+        "c/<slug:slug>/members/requests/<int:pk>/approve/",
+        members.join_request_decide,
+        {"decision": "approve"},
+        name="members-request-approve",
+    ),
+    path(
+        "c/<slug:slug>/members/requests/<int:pk>/decline/",
+        members.join_request_decide,
+        {"decision": "decline"},
+        name="members-request-decline",
+    ),
+    path(
+        "c/<slug:slug>/members/invitations/<int:pk>/revoke/",
+        members.invitation_revoke,
+        name="members-invitation-revoke",
+    ),
+    path("c/<slug:slug>/join-request/", members.join_request, name="join-request"),
+    path("c/<slug:slug>/join-request/withdraw/", members.join_request_withdraw, name="join-request-withdraw"),
+    path("c/<slug:slug>/activity/", members.activity, name="activity"),
+    path("invitations/<str:token>/", members.invitation_accept, name="invitation"),
     # Vibrancy: sliders, rounds, focus; the dashboard (communities/views/vibrancy.py, dashboard.py)
     path("c/<slug:slug>/vibrancy/", vibrancy.vibrancy, name="vibrancy"),
     path("c/<slug:slug>/vibrancy/rounds/open/", vibrancy.vibrancy_round_open, name="vibrancy-round-open"),
