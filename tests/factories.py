@@ -7,6 +7,15 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from communities.models import Community, Membership, Role, Tag, User
+from communities.models.direction import (
+    AppreciativeInquiry,
+    InquiryContribution,
+    Objective,
+    PurposeVersion,
+    ValueProposition,
+    VisionDraft,
+    VisionStance,
+)
 
 PASSWORD = "a-long-test-password-42"
 
@@ -54,3 +63,78 @@ class TagFactory(factory.django.DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     name = factory.Sequence(lambda n: f"topic {n}")
     slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+# --- Direction (purpose, vision, inquiry, objectives, value proposition) ------------------
+
+
+class PurposeVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PurposeVersion
+
+    community = factory.SubFactory(CommunityFactory)
+    text = "We exist to make care safer by learning from each other."
+    author = factory.SubFactory(UserFactory)
+
+
+class VisionDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisionDraft
+
+    community = factory.SubFactory(CommunityFactory)
+    title = factory.Sequence(lambda n: f"Vision draft {n}")
+    text = "Every ward learns from every other ward."
+    author = factory.SubFactory(UserFactory)
+    status = VisionDraft.Status.OPEN
+
+
+class VisionStanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisionStance
+
+    draft = factory.SubFactory(VisionDraftFactory)
+    user = factory.SubFactory(UserFactory)
+    stance = VisionStance.Stance.SUPPORT
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AppreciativeInquiry
+
+    community = factory.SubFactory(CommunityFactory)
+    title = factory.Sequence(lambda n: f"Inquiry {n}")
+    opened_by = factory.SubFactory(UserFactory)
+
+
+class ContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InquiryContribution
+
+    inquiry = factory.SubFactory(InquiryFactory)
+    author = factory.SubFactory(UserFactory)
+    phase = "discover"
+    text = factory.Sequence(lambda n: f"A story of us at our best, number {n}.")
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    community = factory.SubFactory(CommunityFactory)
+    title = factory.Sequence(lambda n: f"Objective {n}")
+    measure = "median hours to first response"
+    target = "under 24"
+    owner = factory.SubFactory(UserFactory)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timezone.timedelta(days=60))
+    position = factory.Sequence(lambda n: n)
+
+
+class ValuePropositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ValueProposition
+
+    community = factory.SubFactory(CommunityFactory)
+    for_whom = "Ward teams and the patients in their care."
+    problem = "Safety lessons stay on the ward where they were learned."
+    value = "Fewer repeated incidents; faster answers for staff."
+    proof = "Falls on two pilot wards fell by a third."

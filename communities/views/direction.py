@@ -1,0 +1,623 @@
+"""Direction: purpose, vision co-creation, appreciative inquiry, strategy and objectives, value pitch.
+
+Also the Direction sections of the community home (purpose, vision, objectives, recent activity).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from communities import sections
+from communities.access import CommunityAccess, community_for_member
+from communities.forms_direction import (
+    CommentForm,
+    ContributionForm,
+    InquiryForm,
+    ObjectiveForm,
+    ObjectiveStatusForm,
+    PurposeForm,
+    StanceForm,
+    StrategyForm,
+    ValuePropositionForm,
+    VisionDraftForm,
+)
+from communities.models import (
+    ActivityLog,
+    AppreciativeInquiry,
+    InquiryContribution,
+    Membership,
+    Objective,
+    Phase,
+    PurposeVersion,
+    Role,
+    ValueProposition,
+    VisionComment,
+    VisionDraft,
+    VisionStance,
+)
+from communities.services import direction as services
+from communities.services.direction import community_today
+
+# Activity a member may see on the home page: direction changes and arrivals, never moderation.
+MEMBER_SAFE_ACTIONS = ("purpose.", "vision.", "inquiry.", "strategy.", "objective.", "pitch.publish",
+                       "community.create", "membership.join")
+HOME_OBJECTIVES = 6
+HOME_ACTIVITY = 6
+
+
+def _ctx(access: CommunityAccess, **extra) -> dict:
+    return {"access": access, "community": access.community, **extra}
+
+
+def _direction_url(access: CommunityAccess, anchor: str = "") -> str:
+    url = reverse("communities:direction", kwargs={"slug": access.community.slug})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _form_page(request: HttpRequest, access: CommunityAccess, form, *, title: str, intro: str = "",
+               back: str = "", extra: dict | None = None, status: int = 200) -> HttpResponse:
+    context = _ctx(access, form=form, page_title=title, intro=intro, back_url=back or _direction_url(access),
+                   **(extra or {}))
+    return render(request, "communities/direction/form.html", context, status=status)
+
+
+def _member_count(access: CommunityAccess) -> int:
+    return Membership.objects.filter(community=access.community).count()
+
+
+def _with_alignment(drafts: list[VisionDraft], members: int) -> list[VisionDraft]:
+    for d in drafts:
+        d.alignment = d.alignment_with(members)
+    return drafts
+
+
+# --- The Direction page ------------------------------------------------------------------
+
+
+@login_required
+def direction(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug)
+    community = access.community
+    members = _member_count(access)
+    drafts = _with_alignment(
+        list(VisionDraft.objects.filter(community=community).with_counts().select_related("author", "adopted_by")),
+        members,
+    )
+    mine = dict(
+        VisionStance.objects.filter(draft__community=community, user=request.user).values_list("draft_id", "stance")
+    )
+    labels = dict(VisionStance.Stance.choices)
+    for d in drafts:
+        d.my_stance = labels.get(mine.get(d.pk, ""), "")
+    today = community_today(community)
+    objectives = list(Objective.objects.filter(community=community).select_related("owner", "vision"))
+    for o in objectives:
+        o.overdue = o.is_overdue(today=today)
+    context = _ctx(
+        access,
+        purpose=services.purpose_current(community=community),
+        current_vision=next((d for d in drafts if d.is_current), None),
+        in_progress=[d for d in drafts if d.is_in_progress],
+        earlier_visions=sorted(
+            (d for d in drafts if d.status == VisionDraft.Status.ADOPTED and not d.is_current),
+            key=lambda d: d.adopted_at,
+            reverse=True,
+        ),
+        withdrawn=[d for d in drafts if d.status == VisionDraft.Status.WITHDRAWN],
+        member_count=members,
+        inquiries=list(
+            AppreciativeInquiry.objects.filter(community=community).annotate(n_contributions=Count("contributions"))
+        ),
+        strategy=services.strategy_current(community=community),
+        objectives=objectives,
+        overdue_count=sum(1 for o in objectives if o.overdue),
+        status_choices=Objective.Status.choices,
+        proposition=ValueProposition.objects.filter(community=community).first(),
+        today=today,
+    )
+    return render(request, "communities/direction/direction.html", context)
+
+
+# --- Purpose -----------------------------------------------------------------------------
+
+
+@login_required
+def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.SPONSOR)
+    current = services.purpose_current(community=access.community)
+    form = PurposeForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        services.purpose_set(community=access.community, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, "Purpose saved. The earlier version stays in its history.")
+        return redirect(_direction_url(access, "purpose"))
+    return _form_page(
+        request, access, form, title="Set the purpose",
+        intro="The purpose is why the community exists. Only the sponsor sets it; every version is kept.",
+        back=_direction_url(access, "purpose"),
+    )
+
+
+@login_required
+def purpose_history(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug)
+    versions = PurposeVersion.objects.filter(community=access.community).select_related("author")
+    return render(request, "communities/direction/purpose_history.html", _ctx(access, versions=versions))
+
+
+# --- Vision co-creation ------------------------------------------------------------------
+
+
+def _can_edit_draft(access: CommunityAccess, draft: VisionDraft) -> bool:
+    if not draft.is_in_progress:
+        return False
+    return access.is_facilitator or (access.is_core and draft.author_id == access.membership.user_id)
+
+
+def _draft(access: CommunityAccess, pk: int) -> VisionDraft:
+    return get_object_or_404(
+        VisionDraft.objects.select_related("author", "adopted_by", "inquiry", "community"),
+        pk=pk,
+        community=access.community,
+    )
+
+
+@login_required
+def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.CORE)
+    community = access.community
+    initial: dict = {}
+    inquiry = None
+    if request.method == "GET" and "inquiry" in request.GET:
+        # Pre-filled from an inquiry's selected contributions (a facilitator's tool).
+        access.require(Role.FACILITATOR)
+        inquiry = get_object_or_404(AppreciativeInquiry, pk=request.GET.get("inquiry") or 0, community=community)
+        ids = [int(i) for i in request.GET.getlist("c") if i.isdigit()]
+        chosen = list(InquiryContribution.objects.filter(inquiry=inquiry, pk__in=ids).select_related("author"))
+        if not chosen:
+            messages.error(request, "Select at least one contribution to build a draft from.")
+            return redirect(inquiry.get_absolute_url())
+        initial = {
+            "title": f"Our vision, from “{inquiry.title}”",
+            "text": services.inquiry_draft_text(contributions=chosen),
+            "inquiry": inquiry.pk,
+        }
+    form = VisionDraftForm(request.POST or None, initial=initial, community=community)
+    if request.method == "POST" and form.is_valid():
+        inquiry = form.cleaned_data.get("inquiry")
+        if inquiry is not None:
+            access.require(Role.FACILITATOR)
+        draft = services.vision_draft_create(
+            community=community,
+            author=request.user,
+            title=form.cleaned_data["title"],
+            text=form.cleaned_data["text"],
+            open_for_stances=form.cleaned_data["open_now"],
+            inquiry=inquiry,
+        )
+        if draft.status == VisionDraft.Status.OPEN:
+            messages.success(request, "Draft saved and opened for stances; members have been notified.")
+        else:
+            messages.success(request, "Draft saved. Open it for stances when it is ready.")
+        return redirect(draft)
+    return _form_page(
+        request, access, form, title="Propose a vision draft",
+        intro="A vision says what the community wants to become. Members comment and take a stance; "
+        "the sponsor or a facilitator adopts the draft that aligns the community.",
+        back=inquiry.get_absolute_url() if inquiry else _direction_url(access, "vision"),
+        extra={"source_inquiry": inquiry},
+    )
+
+
+def _render_draft(request: HttpRequest, access: CommunityAccess, draft: VisionDraft, *,
+                  stance_form: StanceForm | None = None, comment_form: CommentForm | None = None,
+                  status: int = 200) -> HttpResponse:
+    community = access.community
+    members = _member_count(access)
+    counted = VisionDraft.objects.with_counts().get(pk=draft.pk)
+    draft.alignment = counted.alignment_with(members)
+    stances = list(
+        VisionStance.objects.filter(draft=draft, user__memberships__community=community).select_related("user")
+    )
+    mine = next((s for s in stances if s.user_id == request.user.pk), None)
+    url = draft.get_absolute_url()
+    if stance_form is None:
+        stance_form = StanceForm(instance=mine, action=reverse("communities:direction-draft-stance",
+                                                                kwargs={"slug": community.slug, "pk": draft.pk}))
+    if comment_form is None:
+        comment_form = CommentForm(action=reverse("communities:direction-draft-comment",
+                                                  kwargs={"slug": community.slug, "pk": draft.pk}))
+    context = _ctx(
+        access,
+        draft=draft,
+        stances=stances,
+        my_stance=mine,
+        comments=VisionComment.objects.filter(draft=draft).select_related("author"),
+        stance_form=stance_form,
+        comment_form=comment_form,
+        can_edit=_can_edit_draft(access, draft),
+        can_adopt=draft.is_in_progress and access.is_facilitator,
+        member_count=members,
+        draft_url=url,
+    )
+    return render(request, "communities/direction/draft_detail.html", context, status=status)
+
+
+@login_required
+def draft_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    return _render_draft(request, access, _draft(access, pk))
+
+
+@login_required
+def draft_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.CORE)
+    draft = _draft(access, pk)
+    if not _can_edit_draft(access, draft):
+        raise PermissionDenied
+    form = VisionDraftForm(request.POST or None, instance=draft, community=access.community, creating=False)
+    if request.method == "POST" and form.is_valid():
+        services.vision_draft_update(
+            draft=draft, actor=request.user, title=form.cleaned_data["title"], text=form.cleaned_data["text"]
+        )
+        messages.success(request, "Draft updated.")
+        return redirect(draft)
+    return _form_page(request, access, form, title="Edit the vision draft", back=draft.get_absolute_url())
+
+
+@login_required
+@require_POST
+def draft_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.CORE)
+    draft = _draft(access, pk)
+    if not _can_edit_draft(access, draft):
+        raise PermissionDenied
+    try:
+        services.vision_draft_open(draft=draft, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        messages.success(request, "The draft is open for stances; members have been notified.")
+    return redirect(draft)
+
+
+@login_required
+@require_POST
+def draft_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.CORE)
+    draft = _draft(access, pk)
+    if not _can_edit_draft(access, draft):
+        raise PermissionDenied
+    services.vision_draft_withdraw(draft=draft, actor=request.user)
+    messages.success(request, "Draft withdrawn. It stays readable on the Direction page.")
+    return redirect(_direction_url(access, "vision"))
+
+
+@login_required
+@require_POST
+def draft_adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    draft = _draft(access, pk)
+    try:
+        services.vision_adopt(draft=draft, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+        return redirect(draft)
+    messages.success(request, f"“{draft.title}” is now the community's vision; members have been notified.")
+    return redirect(_direction_url(access, "vision"))
+
+
+@login_required
+@require_POST
+def draft_stance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    draft = _draft(access, pk)
+    mine = VisionStance.objects.filter(draft=draft, user=request.user).first()
+    form = StanceForm(request.POST, instance=mine, action=request.path)
+    if draft.status != VisionDraft.Status.OPEN:
+        messages.error(request, "This draft is not open for stances.")
+        return redirect(draft)
+    if not form.is_valid():
+        return _render_draft(request, access, draft, stance_form=form)
+    services.vision_stance_set(
+        draft=draft, user=request.user, stance=form.cleaned_data["stance"], comment=form.cleaned_data["comment"]
+    )
+    messages.success(request, "Your stance is recorded. You can change it while the draft is open.")
+    return redirect(draft)
+
+
+@login_required
+@require_POST
+def draft_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    draft = _draft(access, pk)
+    form = CommentForm(request.POST, action=request.path)
+    if not draft.is_in_progress:
+        messages.error(request, "Comments are closed on this draft.")
+        return redirect(draft)
+    if not form.is_valid():
+        return _render_draft(request, access, draft, comment_form=form)
+    services.vision_comment_add(draft=draft, author=request.user, text=form.cleaned_data["text"])
+    messages.success(request, "Comment posted.")
+    return redirect(f"{draft.get_absolute_url()}#comments")
+
+
+# --- Appreciative inquiry ----------------------------------------------------------------
+
+
+def _inquiry(access: CommunityAccess, pk: int) -> AppreciativeInquiry:
+    return get_object_or_404(
+        AppreciativeInquiry.objects.select_related("opened_by", "community"), pk=pk, community=access.community
+    )
+
+
+@login_required
+def inquiry_create(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        inquiry = services.inquiry_open(
+            community=access.community, actor=request.user, title=form.cleaned_data["title"], prompts=form.prompts()
+        )
+        messages.success(request, "Inquiry opened. Members can now add their stories and ideas to each phase.")
+        return redirect(inquiry)
+    return _form_page(
+        request, access, form, title="Open an appreciative inquiry",
+        intro="Appreciative inquiry builds a vision from what already works: Discover (the community at its best), "
+        "Dream (what might be), Design (what should be) and Destiny (commitments). The prompts below are a good "
+        "start; adapt them to your community.",
+        back=_direction_url(access, "inquiry"),
+    )
+
+
+@login_required
+def inquiry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    inquiry = _inquiry(access, pk)
+    form = InquiryForm(request.POST or None, instance=inquiry, creating=False)
+    if request.method == "POST" and form.is_valid():
+        services.inquiry_update(inquiry=inquiry, actor=request.user, title=form.cleaned_data["title"],
+                                prompts=form.prompts())
+        messages.success(request, "Inquiry updated.")
+        return redirect(inquiry)
+    return _form_page(request, access, form, title="Edit the inquiry", back=inquiry.get_absolute_url())
+
+
+def _render_inquiry(request: HttpRequest, access: CommunityAccess, inquiry: AppreciativeInquiry, *,
+                    bound: ContributionForm | None = None, status: int = 200) -> HttpResponse:
+    action = reverse("communities:direction-inquiry-contribute",
+                     kwargs={"slug": access.community.slug, "pk": inquiry.pk})
+    by_phase: dict[str, list[InquiryContribution]] = {p.value: [] for p in Phase}
+    for c in InquiryContribution.objects.filter(inquiry=inquiry).select_related("author"):
+        by_phase[c.phase].append(c)
+    phases = []
+    for p in inquiry.phases():
+        form = bound if bound is not None and bound.data.get("phase") == p["value"] else None
+        phases.append({**p, "contributions": by_phase[p["value"]],
+                       "form": form or ContributionForm(phase=p["value"], action=action)})
+    context = _ctx(access, inquiry=inquiry, phases=phases, drafts=inquiry.drafts.all())
+    return render(request, "communities/direction/inquiry_detail.html", context, status=status)
+
+
+@login_required
+def inquiry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    return _render_inquiry(request, access, _inquiry(access, pk))
+
+
+@login_required
+@require_POST
+def inquiry_contribute(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    inquiry = _inquiry(access, pk)
+    phase = request.POST.get("phase", "")
+    if phase not in Phase.values:
+        messages.error(request, "Choose a phase to contribute to.")
+        return redirect(inquiry)
+    if not inquiry.is_open:
+        messages.error(request, "This inquiry is closed.")
+        return redirect(inquiry)
+    form = ContributionForm(request.POST, phase=phase, action=request.path)
+    if not form.is_valid():
+        return _render_inquiry(request, access, inquiry, bound=form)
+    services.inquiry_contribute(inquiry=inquiry, author=request.user, phase=phase, text=form.cleaned_data["text"])
+    messages.success(request, f"Thank you: your {Phase(phase).label} contribution is added.")
+    return redirect(f"{inquiry.get_absolute_url()}#phase-{phase}")
+
+
+@login_required
+@require_POST
+def inquiry_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    inquiry = _inquiry(access, pk)
+    services.inquiry_close(inquiry=inquiry, actor=request.user)
+    messages.success(request, "Inquiry closed. Its contributions stay readable.")
+    return redirect(inquiry)
+
+
+# --- Strategy and objectives -------------------------------------------------------------
+
+
+@login_required
+def strategy_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    current = services.strategy_current(community=access.community)
+    form = StrategyForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        services.strategy_set(community=access.community, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, "Strategy saved.")
+        return redirect(_direction_url(access, "strategy"))
+    return _form_page(
+        request, access, form, title="Strategy",
+        intro="How the community will pursue its vision. Break it into objectives below.",
+        back=_direction_url(access, "strategy"),
+    )
+
+
+@login_required
+def objective_create(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    community = access.community
+    form = ObjectiveForm(request.POST or None, community=community, today=community_today(community))
+    if request.method == "POST" and form.is_valid():
+        services.objective_create(community=community, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Objective added.")
+        return redirect(_direction_url(access, "objectives"))
+    return _form_page(
+        request, access, form, title="Add an objective",
+        intro="A high-level objective in support of the vision: how it is measured, the target, "
+        "who owns it and by when. It is linked to the vision in force now.",
+        back=_direction_url(access, "objectives"),
+    )
+
+
+def _objective(access: CommunityAccess, pk: int) -> Objective:
+    return get_object_or_404(Objective.objects.select_related("community"), pk=pk, community=access.community)
+
+
+@login_required
+def objective_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    objective = _objective(access, pk)
+    community = access.community
+    form = ObjectiveForm(request.POST or None, instance=objective, community=community,
+                         today=community_today(community))
+    if request.method == "POST" and form.is_valid():
+        # The model form already wrote the values onto ``objective``; compare against a fresh copy.
+        fresh = Objective.objects.get(pk=objective.pk)
+        services.objective_update(objective=fresh, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Objective saved.")
+        return redirect(_direction_url(access, "objectives"))
+    return _form_page(request, access, form, title="Edit the objective", back=_direction_url(access, "objectives"))
+
+
+@login_required
+@require_POST
+def objective_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    objective = _objective(access, pk)
+    services.objective_move(objective=objective, actor=request.user, up=request.POST.get("direction") == "up")
+    return redirect(_direction_url(access, "objectives"))
+
+
+@login_required
+@require_POST
+def objective_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The owner, or a facilitator, updates an objective's status."""
+    access = community_for_member(request, slug)
+    objective = _objective(access, pk)
+    if not (access.is_facilitator or objective.owner_id == request.user.pk):
+        raise PermissionDenied
+    form = ObjectiveStatusForm(request.POST)
+    if form.is_valid():
+        services.objective_update(objective=objective, actor=request.user, status=form.cleaned_data["status"])
+        messages.success(request, f"“{objective.title}” is now {objective.get_status_display().lower()}.")
+    else:
+        messages.error(request, "Choose a valid status.")
+    return redirect(_direction_url(access, "objectives"))
+
+
+# --- Value proposition and the public pitch ----------------------------------------------
+
+
+@login_required
+def value_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    proposition = ValueProposition.objects.filter(community=access.community).first()
+    form = ValuePropositionForm(request.POST or None, instance=proposition)
+    if request.method == "POST" and form.is_valid():
+        services.value_proposition_save(community=access.community, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Value proposition saved." + (
+            " The published pitch shows the new text." if proposition and proposition.is_published else
+            " Publish it when you want anyone to read the pitch."))
+        return redirect(_direction_url(access, "value"))
+    return _form_page(
+        request, access, form, title="Value proposition",
+        intro="Pitch the community's value: for whom, what problem, what value, and what proof. "
+        "Once published it is readable by anyone at the pitch address, even when the community is private.",
+        back=_direction_url(access, "value"),
+    )
+
+
+@login_required
+@require_POST
+def value_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    proposition = get_object_or_404(ValueProposition, community=access.community)
+    publish = request.POST.get("publish") == "1"
+    services.value_proposition_publish(proposition=proposition, actor=request.user, publish=publish)
+    if publish:
+        messages.success(request, "The pitch is published: anyone with the link can read it.")
+    else:
+        messages.success(request, "The pitch is no longer public.")
+    return redirect(_direction_url(access, "value"))
+
+
+def pitch(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published pitch, for anyone: the community's name and pitch, nothing else."""
+    proposition = (
+        ValueProposition.objects.filter(community__slug=slug, published_at__isnull=False)
+        .select_related("community")
+        .first()
+    )
+    if proposition is None:
+        raise Http404  # the same answer as a slug that never existed
+    # No ``access``/``community`` in the context: the community bar stays off this page.
+    return render(request, "communities/direction/pitch.html", {"pitch": proposition,
+                                                                "pitch_community": proposition.community})
+
+
+# --- Home sections -----------------------------------------------------------------------
+
+
+@sections.register("home", "purpose", order=10)
+def home_purpose(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    purpose = PurposeVersion.objects.filter(community=access.community).only("text", "created_at").first()
+    if purpose is None and not access.is_member:
+        return None
+    return {"template": "communities/direction/_home_purpose.html", "purpose": purpose}
+
+
+@sections.register("home", "vision", order=20)
+def home_vision(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    vision = VisionDraft.objects.filter(community=access.community, is_current=True).first()
+    if vision is None and not access.is_member:
+        return None
+    return {"template": "communities/direction/_home_vision.html", "vision": vision}
+
+
+@sections.register("home", "objectives", order=30)
+def home_objectives(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    if not access.is_member:
+        return None  # owners are member names: not for visitors of an open community
+    community = access.community
+    today = community_today(community)
+    open_ = Objective.objects.filter(community=community, status__in=Objective.OPEN_STATUSES)
+    objectives = list(open_.select_related("owner")[:HOME_OBJECTIVES])
+    for o in objectives:
+        o.overdue = o.is_overdue(today=today)
+    counts = Objective.objects.filter(community=community).aggregate(
+        open=Count("pk", filter=Q(status__in=Objective.OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=Objective.OPEN_STATUSES, due_date__lt=today)),
+        achieved=Count("pk", filter=Q(status=Objective.Status.ACHIEVED)),
+    )
+    return {"template": "communities/direction/_home_objectives.html", "objectives": objectives, "counts": counts}
+
+
+@sections.register("home", "recent_activity", order=90)
+def home_activity(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    if not access.is_member:
+        return None
+    safe = Q()
+    for prefix in MEMBER_SAFE_ACTIONS:
+        safe |= Q(action__startswith=prefix)
+    entries = list(
+        ActivityLog.objects.filter(safe, community=access.community).only("summary", "created_at")[:HOME_ACTIVITY]
+    )
+    return {"template": "communities/direction/_home_activity.html", "entries": entries, "column": "side"}
