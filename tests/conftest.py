@@ -46,7 +46,9 @@ def _clear_cache():
 
 @pytest.fixture
 def community(db) -> Community:
-    return CommunityFactory(name="Medication Safety Network", slug="med-safety", visibility=Community.Visibility.PRIVATE)
+    return CommunityFactory(
+        name="Medication Safety Network", slug="med-safety", visibility=Community.Visibility.PRIVATE
+    )
 
 
 def _member(community: Community, role: Role, name: str, *, days: int = 120) -> User:
@@ -127,3 +129,15 @@ def client_for(user: User | None) -> Client:
 def as_user():
     """``as_user(user)`` gives a test client logged in as that user (anonymous for None)."""
     return client_for
+
+
+def pytest_report_header(config) -> list[str]:
+    """Say which database and broker this run uses (CI runs the suite on two stacks)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return [
+        f"CHILD: database {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']}), "
+        f"broker {settings.CELERY_BROKER_URL.split('@')[-1]}, cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
+        f"services required: {REQUIRE_SERVICES}"
+    ]

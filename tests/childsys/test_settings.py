@@ -90,7 +90,7 @@ def test_it_runs_embedded_with_no_configuration(tmp_path):
     result = run_manage(tmp_path, "shell", "--no-imports", "-c", code, DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
-    assert (tmp_path / "broker" / "out").is_dir()
+    assert (tmp_path / "broker" / "queue").is_dir()
 
 
 def test_it_uses_postgres_and_redis_when_configured(tmp_path):
