@@ -136,8 +136,8 @@ def pytest_report_header(config) -> list[str]:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    return [
-        f"CHILD: database {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']}), "
-        f"broker {settings.CELERY_BROKER_URL.split('@')[-1]}, cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
-        f"services required: {REQUIRE_SERVICES}"
-    ]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL.split("@")[-1]
+    where = db.get("HOST") or db["NAME"]
+    return [f"CHILD: database {engine} ({where}), broker {broker}, cache {cache}, required: {REQUIRE_SERVICES}"]
