@@ -78,6 +78,13 @@ def _with_alignment(drafts: list[VisionDraft], members: int) -> list[VisionDraft
     return drafts
 
 
+def _in_community(objects: list, community) -> list:
+    """Attach the already-loaded community, so ``get_absolute_url`` costs no query per object."""
+    for o in objects:
+        o.community = community
+    return objects
+
+
 # --- The Direction page ------------------------------------------------------------------
 
 
@@ -87,7 +94,10 @@ def direction(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.community
     members = _member_count(access)
     drafts = _with_alignment(
-        list(VisionDraft.objects.filter(community=community).with_counts().select_related("author", "adopted_by")),
+        _in_community(
+            list(VisionDraft.objects.filter(community=community).with_counts().select_related("author", "adopted_by")),
+            community,
+        ),
         members,
     )
     mine = dict(
@@ -112,8 +122,9 @@ def direction(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         withdrawn=[d for d in drafts if d.status == VisionDraft.Status.WITHDRAWN],
         member_count=members,
-        inquiries=list(
-            AppreciativeInquiry.objects.filter(community=community).annotate(n_contributions=Count("contributions"))
+        inquiries=_in_community(
+            list(AppreciativeInquiry.objects.filter(community=community).annotate(n_contributions=Count("contributions"))),
+            community,
         ),
         strategy=services.strategy_current(community=community),
         objectives=objectives,
@@ -401,7 +412,8 @@ def _render_inquiry(request: HttpRequest, access: CommunityAccess, inquiry: Appr
         form = bound if bound is not None and bound.data.get("phase") == p["value"] else None
         phases.append({**p, "contributions": by_phase[p["value"]],
                        "form": form or ContributionForm(phase=p["value"], action=action)})
-    context = _ctx(access, inquiry=inquiry, phases=phases, drafts=inquiry.drafts.all())
+    context = _ctx(access, inquiry=inquiry, phases=phases, drafts=_in_community(list(inquiry.drafts.all()),
+                                                                                  access.community))
     return render(request, "communities/direction/inquiry_detail.html", context, status=status)
 
 
