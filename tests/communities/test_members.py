@@ -337,3 +337,28 @@ def test_it_ignores_tags_of_another_community(community, other_community, member
 def test_it_shows_the_members_tab(member, as_user):
     body = as_user(member).get(URL).content.decode()
     assert 'aria-current="page" href="/c/med-safety/members/">Members</a>' in body
+
+
+# --- demo data -------------------------------------------------------------------------------
+
+
+def test_it_seeds_invitations_a_join_request_and_history_idempotently(db):
+    from communities.demo import core as demo_core
+    from communities.demo import members as demo_members
+    from communities.models import Community, Invitation, JoinRequest
+
+    for _ in range(2):
+        demo = demo_core.seed()
+        demo_members.seed(demo)
+    private = demo.community
+    states = sorted(Invitation.objects.filter(community=private).values_list("email", "state"))
+    assert ("invitee@demo.example", "pending") in states
+    assert ("r.dekker@old-hospital.example", "revoked") in states
+    assert len(states) == 4
+    assert not Membership.objects.filter(community=private, user__email="outsider@demo.example").exists()
+    assert ActivityLog.objects.filter(community=private, action__startswith="membership.").count() >= 3
+    by_request = Community.objects.get(slug="sepsis-champions")
+    assert by_request.visibility == Community.Visibility.BY_REQUEST
+    pending = JoinRequest.objects.get(community=by_request)
+    assert pending.state == JoinRequest.State.PENDING
+    assert pending.user.email == "priya@demo.example"

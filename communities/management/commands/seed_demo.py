@@ -32,4 +32,6 @@ class Command(BaseCommand):
 
 
 def _area_seeders() -> list:
-    return []
+    from communities.demo import members
+
+    return [members.seed]
