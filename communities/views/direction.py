@@ -117,7 +117,7 @@ def direction(request: HttpRequest, slug: str) -> HttpResponse:
         in_progress=[d for d in drafts if d.is_in_progress],
         earlier_visions=sorted(
             (d for d in drafts if d.status == VisionDraft.Status.ADOPTED and not d.is_current),
-            key=lambda d: d.adopted_at,
+            key=lambda d: d.adopted_at or d.created_at,
             reverse=True,
         ),
         withdrawn=[d for d in drafts if d.status == VisionDraft.Status.WITHDRAWN],
