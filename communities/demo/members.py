@@ -31,7 +31,9 @@ def seed(demo: Demo) -> None:
         (109, sponsor, "membership.role", f"{sponsor} changed Bram Smit's role from Member to Core group"),
     ]
     for days, actor, action, summary in history:
-        activity_record(community=community, actor=actor, action=action, summary=summary, now=now - timedelta(days=days))
+        activity_record(
+            community=community, actor=actor, action=action, summary=summary, now=now - timedelta(days=days)
+        )
 
     # Two recent colleagues came in by invitation.
     for prefix, days in [("kim", 20), ("lotte", 12)]:
