@@ -499,10 +499,14 @@ def nudges_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
 def nudge_send(*, nudge_id: int, now: datetime | None = None) -> bool:
     """Claim one nudge with a conditional update and notify; False when someone else had it."""
     now = now or timezone.now()
-    pending = Nudge.objects.filter(pk=nudge_id, state=Nudge.State.PENDING)
-    if pending.filter(_waiting()).update(state=Nudge.State.SENT, sent_at=now) != 1:
-        # Either another worker claimed it, or the request no longer waits (answered, closed…).
-        pending.update(state=Nudge.State.CANCELLED)
+    # The claim filters on the nudge row alone. A filter through a join becomes
+    # "WHERE id IN (subquery)" and PostgreSQL does not re-check a subquery after waiting for
+    # the other worker's lock, so both workers would win.
+    if Nudge.objects.filter(pk=nudge_id, state=Nudge.State.PENDING).update(state=Nudge.State.SENT, sent_at=now) != 1:
+        return False  # another worker has it
+    if not Nudge.objects.filter(_waiting(), pk=nudge_id).exists():
+        # Answered, concluded or hidden since it was queued: this row is ours to cancel.
+        Nudge.objects.filter(pk=nudge_id).update(state=Nudge.State.CANCELLED, sent_at=None)
         return False
     nudge = Nudge.objects.select_related("request__community").get(pk=nudge_id)
     help_request = nudge.request

@@ -22,7 +22,9 @@ class HelpRequestFactory(factory.django.DjangoModelFactory):
     tried = "Asked the charge nurse."
     created_at = factory.LazyFunction(timezone.now)
     last_activity_at = factory.LazyAttribute(lambda o: o.created_at)
-    response_due_at = factory.LazyAttribute(lambda o: o.created_at + timedelta(hours=o.community.response_commitment_hours))
+    response_due_at = factory.LazyAttribute(
+        lambda o: o.created_at + timedelta(hours=o.community.response_commitment_hours)
+    )
 
 
 class AdviceFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from communities.models import ActivityLog, Notification
 from practice.models import EDIT_WINDOW, HelpRequest, Nudge
