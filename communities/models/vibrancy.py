@@ -36,9 +36,9 @@ class Dimension(models.Model):
 class VibrancyRound(models.Model):
     """A self-assessment: members score every dimension between opening and closing.
 
-    When a round closes its figures are frozen (``VibrancyTally`` rows and the participation
-    counts below), so the dashboard reads closed rounds from a few hundred rows, whatever the
-    community's size, and later departures do not rewrite history.
+    Its figures live in ``VibrancyTally`` rows (a histogram kept current as members save, and
+    recomputed from the scores at closing), so the dashboard reads a few hundred rows per round
+    whatever the community's size, and later departures do not rewrite a closed round's history.
     """
 
     community = models.ForeignKey("Community", on_delete=models.CASCADE, related_name="vibrancy_rounds")
@@ -54,11 +54,12 @@ class VibrancyRound(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Participation, frozen at closing (None while the round is open).
+    # Participation. Raters (members with at least one slider set) are counted as they save and
+    # recounted at closing; members and newcomers are frozen at closing (None while open).
     members_count = models.PositiveIntegerField(null=True, blank=True)
     newcomers_count = models.PositiveIntegerField(null=True, blank=True)
-    raters_count = models.PositiveIntegerField(null=True, blank=True)
-    newcomer_raters_count = models.PositiveIntegerField(null=True, blank=True)
+    raters_count = models.PositiveIntegerField(default=0)
+    newcomer_raters_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -91,7 +92,8 @@ class VibrancyScore(models.Model):
     Either position may be empty: members save partially and come back until the round closes.
     """
 
-    round = models.ForeignKey(VibrancyRound, on_delete=models.CASCADE, related_name="scores")
+    # No separate index on round: the unique constraint and the two histogram indexes all lead with it.
+    round = models.ForeignKey(VibrancyRound, on_delete=models.CASCADE, related_name="scores", db_index=False)
     dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="scores")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vibrancy_scores")
     now = models.PositiveSmallIntegerField("where we are now", null=True, blank=True, validators=SCORE_VALIDATORS)
@@ -122,6 +124,8 @@ class VibrancyScore(models.Model):
         indexes = [
             models.Index(fields=["round", "dimension", "now"], name="vibrancy_score_now"),
             models.Index(fields=["round", "dimension", "should_be"], name="vibrancy_score_should_be"),
+            # The dashboard's anonymous comments: only the few rows that carry one.
+            models.Index(fields=["round", "dimension"], condition=~Q(comment=""), name="vibrancy_score_commented"),
         ]
 
     def __str__(self) -> str:
@@ -139,9 +143,13 @@ class Group(models.TextChoices):
 
 
 class VibrancyTally(models.Model):
-    """A closed round's frozen histogram: how many raters of a group put a slider at a value."""
+    """A round's histogram: how many raters of a group put a slider at a value.
 
-    round = models.ForeignKey(VibrancyRound, on_delete=models.CASCADE, related_name="tallies")
+    Kept up to date by every save while the round is open (in the save's transaction), and
+    recomputed from the scores when the round closes, so the dashboard never scans scores.
+    """
+
+    round = models.ForeignKey(VibrancyRound, on_delete=models.CASCADE, related_name="tallies", db_index=False)
     dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="tallies")
     measure = models.CharField(max_length=10, choices=Measure.choices)
     group = models.CharField(max_length=10, choices=Group.choices)

@@ -1,12 +1,13 @@
 """Reading vibrancy figures: the sliders page and the dashboard's aggregates.
 
 Every figure is computed in SQL from a histogram — how many raters put a slider at each value
-0..10 — per round, dimension, measure (now / should be) and group (newcomers / others). An open
-round's histogram is a GROUP BY over its scores (index ``vibrancy_score_now`` / ``_should_be``);
-a closed round's was frozen into ``VibrancyTally`` rows when it closed. One portable query
-(SQLite and PostgreSQL alike) turns the histograms into counts, means, medians (cumulative sums
-over the histogram, a window function), spreads (population standard deviation) and gaps, so the
-dashboard costs the same few queries whether a community has 10 members or 5,000.
+0..10 — per round, dimension, measure (now / should be) and group (newcomers / others). The
+histogram lives in ``VibrancyTally`` rows: saves keep it current inside their transaction, and
+closing a round recomputes it from the scores with one GROUP BY (:func:`live_histogram`, which
+the tests also use to check the tally). One portable query (SQLite and PostgreSQL alike) turns
+the histograms into counts, means, medians (cumulative sums over the histogram, a window
+function), spreads (population standard deviation) and gaps. So the dashboard reads a few
+hundred rows per round, in the same few queries, whether a community has 10 members or 5,000.
 
 Privacy: a figure drawn from fewer than ``MIN_RATERS`` raters is withheld, and the newcomer/other
 split is shown only when *both* groups reach the threshold (otherwise one group's figure could be
@@ -102,9 +103,13 @@ def live_histogram(round_: VibrancyRound) -> list[tuple[int, str, str, int, int]
         return [(d, m, g, int(v), int(n)) for _, d, m, g, v, n in cursor.fetchall()]
 
 
+RATED = Q(now__isnull=False) | Q(should_be__isnull=False)
+
+
 def live_participation(round_: VibrancyRound) -> dict[str, int]:
-    """Members and raters (current members with at least one score), newcomers among them (one query)."""
-    rated = VibrancyScore.objects.filter(round_id=round_.pk, user_id=OuterRef("user_id"))
+    """Members and raters (current members with at least one slider set), newcomers among them, counted
+    from the scores (one query; used when a round closes)."""
+    rated = VibrancyScore.objects.filter(RATED, round_id=round_.pk, user_id=OuterRef("user_id"))
     newcomer = Q(joined_at__gt=newcomer_cutoff(round_))
     return (
         Membership.objects.filter(community_id=round_.community_id)
@@ -115,6 +120,13 @@ def live_participation(round_: VibrancyRound) -> dict[str, int]:
             raters=Count("pk", filter=Q(rated=True)),
             newcomer_raters=Count("pk", filter=Q(rated=True) & newcomer),
         )
+    )
+
+
+def member_counts(round_: VibrancyRound) -> dict[str, int]:
+    """Members now, and newcomers among them relative to the round (one query on an index)."""
+    return Membership.objects.filter(community_id=round_.community_id).aggregate(
+        members=Count("pk"), newcomers=Count("pk", filter=Q(joined_at__gt=newcomer_cutoff(round_)))
     )
 
 
@@ -142,23 +154,16 @@ def _number(value: float | Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _stats_sql(open_round_: VibrancyRound | None, closed_ids: list[int]) -> tuple[str, list]:
+def _stats_sql(round_ids: list[int]) -> tuple[str, list]:
     """One query: per (round, dimension, group incl. 'all'), both sliders' figures and the gap."""
     tally = VibrancyTally._meta.db_table
     group = connection.ops.quote_name("group")
-    sources, params = [], []
-    if open_round_ is not None:
-        live_sql, live_params = _live_histogram_sql(open_round_)
-        sources.append(live_sql)
-        params += live_params
-    if closed_ids:
-        placeholders = ", ".join(["%s"] * len(closed_ids))
-        sources.append(
-            f"SELECT round_id, dimension_id, measure, {group}, value, raters "  # noqa: S608 - constants only
-            f"FROM {tally} WHERE round_id IN ({placeholders})"
-        )
-        params += closed_ids
-    source = " UNION ALL ".join(sources)
+    placeholders = ", ".join(["%s"] * len(round_ids))
+    source = (
+        f"SELECT round_id, dimension_id, measure, {group}, value, raters "  # noqa: S608 - constants only
+        f"FROM {tally} WHERE round_id IN ({placeholders}) AND raters > 0"
+    )
+    params = list(round_ids)
     # Median from the histogram: the lower middle value is the smallest value whose cumulative
     # count reaches half the raters (2·cum ≥ n), the upper one the smallest that passes it (2·cum > n).
     sql = f"""
@@ -319,16 +324,12 @@ def _stat(n, mean, median, spread) -> Stat:
 
 def round_statistics(rounds: list[VibrancyRound], dimensions: list[Dimension]) -> dict[int, list[DimensionFigures]]:
     """Figures per round (given rounds only) and dimension, thresholds applied (one query)."""
-    open_rounds = [r for r in rounds if not r.is_closed]
-    if len(open_rounds) > 1:
-        raise ValueError("a community has at most one open round")
-    closed_ids = [r.pk for r in rounds if r.is_closed]
     out: dict[int, dict[int, DimensionFigures]] = {
         r.pk: {d.pk: DimensionFigures(dimension=d) for d in dimensions} for r in rounds
     }
     if not rounds:
         return {}
-    sql, params = _stats_sql(open_rounds[0] if open_rounds else None, closed_ids)
+    sql, params = _stats_sql([r.pk for r in rounds])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -346,34 +347,26 @@ def round_statistics(rounds: list[VibrancyRound], dimensions: list[Dimension]) -
 
 def round_histogram(round_: VibrancyRound) -> dict[tuple[int, str], list[int]]:
     """Counts per value 0..10 for each (dimension id, measure) of one round (one query)."""
-    if round_.is_closed:
-        rows = (
-            VibrancyTally.objects.filter(round=round_)
-            .values_list("dimension_id", "measure", "value")
-            .annotate(total=Sum("raters"))
-            .order_by()
-        )
-    else:
-        counts: dict[tuple[int, str, int], int] = {}
-        for dimension_id, measure, _group, value, raters in live_histogram(round_):
-            key = (dimension_id, measure, value)
-            counts[key] = counts.get(key, 0) + raters
-        rows = [(d, m, v, n) for (d, m, v), n in counts.items()]
+    rows = (
+        VibrancyTally.objects.filter(round=round_)
+        .values_list("dimension_id", "measure", "value")
+        .annotate(total=Sum("raters"))
+        .order_by()
+    )
     out: dict[tuple[int, str], list[int]] = {}
     for dimension_id, measure, value, total in rows:
         out.setdefault((dimension_id, measure), [0] * len(VALUES))[value - SCORE_MIN] = int(total)
     return out
 
 
-def _participation(round_: VibrancyRound) -> Participation:
-    if round_.is_closed:
-        return Participation(
-            members=round_.members_count or 0,
-            newcomers=round_.newcomers_count or 0,
-            raters=round_.raters_count or 0,
-            newcomer_raters=round_.newcomer_raters_count or 0,
-        )
-    return Participation(**live_participation(round_))
+def _participation(round_: VibrancyRound, live_members: dict[str, int] | None) -> Participation:
+    members = live_members if live_members is not None and not round_.is_closed else {}
+    return Participation(
+        members=members.get("members", round_.members_count or 0),
+        newcomers=members.get("newcomers", round_.newcomers_count or 0),
+        raters=round_.raters_count,
+        newcomer_raters=round_.newcomer_raters_count,
+    )
 
 
 def dashboard(community: Community, *, round_id: int | None = None) -> VibrancyDashboard:
@@ -393,9 +386,9 @@ def dashboard(community: Community, *, round_id: int | None = None) -> VibrancyD
     statistics = round_statistics(rounds, dimensions)
     figures: dict[int, RoundFigures] = {}
     open_ = next((r for r in rounds if not r.is_closed), None)
-    live = live_participation(open_) if open_ is not None else None
+    live_members = member_counts(open_) if open_ is not None else None
     for r in rounds:
-        participation = Participation(**live) if r is open_ and live is not None else _participation(r)
+        participation = _participation(r, live_members)
         figures[r.pk] = RoundFigures(round=r, participation=participation, dimensions=statistics[r.pk])
     comments: list[tuple[Dimension, str]] = []
     if selected is not None:

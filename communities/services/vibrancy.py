@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from communities.models import (
     VibrancyScore,
     VibrancyTally,
 )
-from communities.models.vibrancy import SCORE_MAX, SCORE_MIN
+from communities.models.vibrancy import SCORE_MAX, SCORE_MIN, Group, Measure
 from communities.selectors import vibrancy as selectors
 from communities.services.community import activity_record
 from communities.services.notify import notify
@@ -110,6 +111,20 @@ def round_open(
 
 
 @transaction.atomic
+def tally_rebuild(*, round_: VibrancyRound) -> None:
+    """Recompute a round's histogram and rater counts from its scores (one GROUP BY, one count)."""
+    VibrancyTally.objects.filter(round=round_).delete()
+    VibrancyTally.objects.bulk_create(
+        VibrancyTally(round=round_, dimension_id=d, measure=m, group=g, value=v, raters=n)
+        for d, m, g, v, n in selectors.live_histogram(round_)
+    )
+    participation = selectors.live_participation(round_)
+    round_.raters_count = participation["raters"]
+    round_.newcomer_raters_count = participation["newcomer_raters"]
+    round_.save(update_fields=["raters_count", "newcomer_raters_count"])
+
+
+@transaction.atomic
 def round_close(*, round_: VibrancyRound, actor: User | None = None, now: datetime | None = None) -> bool:
     """Close a round and freeze its figures; False (and nothing done) when it was already closed.
 
@@ -120,17 +135,11 @@ def round_close(*, round_: VibrancyRound, actor: User | None = None, now: dateti
     if not VibrancyRound.objects.filter(pk=round_.pk, closed_at__isnull=True).update(closed_at=now, closed_by=actor):
         return False
     round_.closed_at, round_.closed_by = now, actor
-    # Freeze the histogram and the participation, from the scores as they stand at closing.
-    VibrancyTally.objects.bulk_create(
-        VibrancyTally(round=round_, dimension_id=d, measure=m, group=g, value=v, raters=n)
-        for d, m, g, v, n in selectors.live_histogram(round_)
-    )
-    participation = selectors.live_participation(round_)
-    round_.members_count = participation["members"]
-    round_.newcomers_count = participation["newcomers"]
-    round_.raters_count = participation["raters"]
-    round_.newcomer_raters_count = participation["newcomer_raters"]
-    round_.save(update_fields=["members_count", "newcomers_count", "raters_count", "newcomer_raters_count"])
+    # Freeze: the histogram and raters recomputed from the scores as they stand, members as they are.
+    tally_rebuild(round_=round_)
+    members = selectors.member_counts(round_)
+    round_.members_count, round_.newcomers_count = members["members"], members["newcomers"]
+    round_.save(update_fields=["members_count", "newcomers_count"])
     community = Community.objects.get(pk=round_.community_id)
     who = f"{actor}" if actor else "The closing date"
     activity_record(
@@ -176,6 +185,37 @@ def _check_entry(dimension_id: int, entry: ScoreEntry) -> None:
         raise ValidationError(f"A comment has at most {COMMENT_MAX} characters.")
 
 
+def _bins(score: VibrancyScore | ScoreEntry | None) -> set[tuple[str, int]]:
+    """The histogram bins (measure, value) one member's score for a dimension occupies."""
+    if score is None:
+        return set()
+    return {(m, v) for m, v in ((Measure.NOW, score.now), (Measure.SHOULD_BE, score.should_be)) if v is not None}
+
+
+def _tally_apply(
+    round_: VibrancyRound, group: str, add: list[tuple[int, str, int]], drop: list[tuple[int, str, int]]
+) -> None:
+    """Move one member between histogram bins: +1 on ``add``, -1 on ``drop`` ((dimension, measure, value))."""
+    if drop:
+        match = Q()
+        for d, m, v in drop:
+            match |= Q(dimension_id=d, measure=m, value=v)
+        VibrancyTally.objects.filter(match, round=round_, group=group, raters__gt=0).update(raters=F("raters") - 1)
+    if add:
+        # INSERT … ON CONFLICT DO UPDATE: the same statement on SQLite (3.24+) and PostgreSQL.
+        table = VibrancyTally._meta.db_table
+        group_column = connection.ops.quote_name("group")
+        rows = ", ".join(["(%s, %s, %s, %s, %s, 1)"] * len(add))
+        params = [p for d, m, v in add for p in (round_.pk, d, m, group, v)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (round_id, dimension_id, measure, {group_column}, value, raters) "  # noqa: S608
+                f"VALUES {rows} ON CONFLICT (round_id, dimension_id, measure, {group_column}, value) "
+                f"DO UPDATE SET raters = {table}.raters + 1",
+                params,
+            )
+
+
 @transaction.atomic
 def scores_save(
     *,
@@ -186,11 +226,13 @@ def scores_save(
 ) -> int:
     """Save a member's scores (by dimension id) as given: an empty entry clears that dimension.
 
-    Returns how many dimensions now carry a score or comment. Raises ``RoundClosedError`` once
-    the round is closed or past its closing date.
+    Keeps the round's histogram and rater counts current in the same transaction. Returns on
+    how many dimensions the member has now set at least one slider. Raises ``RoundClosedError`` once the round is
+    closed or past its closing date.
     """
     now = now or timezone.now()
-    # Lock the round row so a concurrent close freezes either before or after this save, never during.
+    # Lock the round row: saves and a close are serialised, so the figures frozen at closing
+    # include every save that got in, and the tally's read-modify-write never interleaves.
     current = VibrancyRound.objects.select_for_update(no_key=True).get(pk=round_.pk)
     if not current.accepts_scores(now=now):
         raise RoundClosedError("This round has closed, so your changes were not saved.")
@@ -199,8 +241,11 @@ def scores_save(
         raise ValidationError(f"Unknown dimension(s): {sorted(unknown)}.")
     for dimension_id, entry in entries.items():
         _check_entry(dimension_id, entry)
+    existing = {s.dimension_id: s for s in VibrancyScore.objects.filter(round=current, user=user)}
+    joined = Membership.objects.filter(community_id=current.community_id, user=user).values_list("joined_at", flat=True)
+    newcomer = bool(joined) and joined[0] > selectors.newcomer_cutoff(current)
     keep = {d: e for d, e in entries.items() if not e.is_empty}
-    clear = [d for d, e in entries.items() if e.is_empty]
+    clear = [d for d, e in entries.items() if e.is_empty and d in existing]
     if clear:
         VibrancyScore.objects.filter(round=current, user=user, dimension_id__in=clear).delete()
     if keep:
@@ -222,7 +267,24 @@ def scores_save(
             unique_fields=["round", "user", "dimension"],
             update_fields=["now", "should_be", "comment", "updated_at"],
         )
-    return VibrancyScore.objects.filter(round=current, user=user).count()
+    # The histogram: move this member out of the bins they left and into the ones they chose.
+    add, drop = [], []
+    for d, entry in entries.items():
+        before, after = _bins(existing.get(d)), _bins(entry)
+        drop += [(d, m, v) for m, v in sorted(before - after)]
+        add += [(d, m, v) for m, v in sorted(after - before)]
+    group = Group.NEWCOMER if newcomer else Group.OTHER
+    _tally_apply(current, group, add, drop)
+    final = {d: e for d, e in existing.items() if d not in entries} | keep
+    was_rater = any(_bins(s) for s in existing.values())
+    is_rater = any(_bins(e) for e in final.values())
+    if was_rater != is_rater:
+        step = 1 if is_rater else -1
+        counts = {"raters_count": F("raters_count") + step}
+        if newcomer:
+            counts["newcomer_raters_count"] = F("newcomer_raters_count") + step
+        VibrancyRound.objects.filter(pk=current.pk).update(**counts)
+    return sum(1 for e in final.values() if _bins(e))
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from communities.models import Community, Dimension, Membership, Role, User, VibrancyRound, VibrancyScore
+from communities.services.vibrancy import tally_rebuild
 from communities.vibrancy_guidance import ensure_dimensions
 from tests.factories import MembershipFactory, UserFactory
 
@@ -27,8 +28,10 @@ def make_round(community: Community, *, opened_days_ago: int = 1, closed: bool =
     )
 
 
-def rate(round_: VibrancyRound, user: User, scores: dict[str, tuple[int | None, int | None]], comment: str = "") -> None:
-    """Write scores directly: {slug: (now, should_be)}."""
+def rate(
+    round_: VibrancyRound, user: User, scores: dict[str, tuple[int | None, int | None]], comment: str = ""
+) -> None:
+    """Write scores directly, {slug: (now, should_be)}, then recompute the round's tally from them."""
     by_slug = dimensions()
     for slug, (now, should_be) in scores.items():
         VibrancyScore.objects.update_or_create(
@@ -37,6 +40,7 @@ def rate(round_: VibrancyRound, user: User, scores: dict[str, tuple[int | None, 
             dimension=by_slug[slug],
             defaults={"now": now, "should_be": should_be, "comment": comment},
         )
+    tally_rebuild(round_=round_)
 
 
 def add_members(
