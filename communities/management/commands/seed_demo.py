@@ -32,6 +32,6 @@ class Command(BaseCommand):
 
 
 def _area_seeders() -> list:
-    from communities.demo import members
+    from communities.demo import direction, members
 
-    return [members.seed]
+    return [members.seed, direction.seed]
