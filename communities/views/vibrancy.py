@@ -127,7 +127,7 @@ def vibrancy_round_open(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     community = access.community
     action = reverse("communities:vibrancy-round-open", kwargs={"slug": slug})
-    form = RoundOpenForm(request.POST or None, community=community, action=action)
+    form = RoundOpenForm(request.POST if request.method == "POST" else None, community=community, action=action)
     if request.method == "POST" and form.is_valid():
         try:
             services.round_open(
@@ -161,7 +161,7 @@ def vibrancy_focus(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.community
     current = [d for d in selectors.dimensions_with_focus(community) if d.is_focus]
     action = reverse("communities:vibrancy-focus", kwargs={"slug": slug})
-    form = FocusForm(request.POST or None, action=action, initial={"dimensions": current})
+    form = FocusForm(request.POST if request.method == "POST" else None, action=action, initial={"dimensions": current})
     if request.method == "POST" and form.is_valid():
         chosen = services.focus_set(community=community, actor=request.user, dimensions=form.cleaned_data["dimensions"])
         names = ", ".join(d.name for d in chosen) or "no dimension in particular"
