@@ -96,3 +96,71 @@ class VibrancyRoundAdmin(admin.ModelAdmin):
         "raters_count",
         "newcomer_raters_count",
     ]
+
+
+# --- Direction ---------------------------------------------------------------------------
+from communities.models.direction import (  # noqa: E402 - kept with its admin classes
+    AppreciativeInquiry,
+    InquiryContribution,
+    Objective,
+    PurposeVersion,
+    StrategyVersion,
+    ValueProposition,
+    VisionComment,
+    VisionDraft,
+    VisionStance,
+)
+
+
+@admin.register(PurposeVersion, StrategyVersion)
+class DirectionVersionAdmin(admin.ModelAdmin):
+    list_display = ["community", "created_at", "author"]
+    list_filter = ["community"]
+    raw_id_fields = ["community", "author"]
+
+
+class VisionStanceInline(admin.TabularInline):
+    model = VisionStance
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+class VisionCommentInline(admin.TabularInline):
+    model = VisionComment
+    extra = 0
+    raw_id_fields = ["author"]
+
+
+@admin.register(VisionDraft)
+class VisionDraftAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "status", "is_current", "adopted_at", "created_at"]
+    list_filter = ["status", "community"]
+    raw_id_fields = ["community", "author", "adopted_by", "inquiry"]
+    inlines = [VisionStanceInline, VisionCommentInline]
+
+
+class InquiryContributionInline(admin.TabularInline):
+    model = InquiryContribution
+    extra = 0
+    raw_id_fields = ["author"]
+
+
+@admin.register(AppreciativeInquiry)
+class AppreciativeInquiryAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "opened_at", "closed_at"]
+    list_filter = ["community"]
+    raw_id_fields = ["community", "opened_by"]
+    inlines = [InquiryContributionInline]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "owner", "due_date", "status", "position"]
+    list_filter = ["status", "community"]
+    raw_id_fields = ["community", "owner", "vision", "created_by"]
+
+
+@admin.register(ValueProposition)
+class ValuePropositionAdmin(admin.ModelAdmin):
+    list_display = ["community", "published_at", "updated_at"]
+    raw_id_fields = ["community", "updated_by"]

@@ -143,3 +143,29 @@ def test_it_costs_one_query_per_direction_section(community, sponsor, member, dj
         views.home_activity(request, access)
     assert len(section["objectives"]) == views.HOME_OBJECTIVES
     assert section["counts"]["overdue"] == 4
+
+
+def test_it_seeds_the_direction_demo_story_once(db, as_user):
+    from communities.demo import core as demo_core
+    from communities.demo import direction as demo_direction
+    from communities.models import InquiryContribution, Objective, PurposeVersion, VisionDraft, VisionStance
+
+    demo = demo_core.seed()
+    demo_direction.seed(demo)
+    demo_direction.seed(demo)  # idempotent
+    community = demo.community
+    assert PurposeVersion.objects.filter(community=community).count() == 2
+    drafts = VisionDraft.objects.filter(community=community)
+    assert drafts.filter(is_current=True).count() == 1 and drafts.filter(status="open").count() == 1
+    open_stances = set(VisionStance.objects.filter(draft__status="open").values_list("stance", flat=True))
+    assert open_stances == {"support", "concerns", "object"}
+    phases = set(InquiryContribution.objects.filter(inquiry__community=community).values_list("phase", flat=True))
+    assert phases == {"discover", "dream", "design", "destiny"}
+    objectives = Objective.objects.filter(community=community)
+    assert objectives.filter(status="achieved").count() == 1
+    assert objectives.overdue(today=services.community_today(community)).count() == 1
+    assert community.value_proposition.is_published
+    html = as_user(demo.users["member"]).get(_home(community)).content.decode()
+    assert "no patient in our hospital is harmed twice" in html
+    assert "Learning travels faster than incidents" in html
+    assert "1 overdue" in html

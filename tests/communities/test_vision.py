@@ -10,7 +10,16 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import ActivityLog, Alignment, Category, Notification, Role, VisionDraft, VisionStance
+from communities.models import (
+    ActivityLog,
+    Alignment,
+    Category,
+    Notification,
+    OutboundEmail,
+    Role,
+    VisionDraft,
+    VisionStance,
+)
 from communities.services import direction as services
 from tests.communities.direction_helpers import warm
 from tests.factories import (
@@ -72,6 +81,11 @@ def test_it_opens_a_draft_for_stances_and_notifies_the_members(community, person
     members = {personas[p] for p in ("sponsor", "core", "member", "newcomer")}
     assert {n.user for n in notified} == members  # every member but the author, nobody outside
     assert all(n.url == draft.get_absolute_url() for n in notified)
+    # Emails go to the outbox only (the default preference is "immediately"); nothing is sent here.
+    emails = OutboundEmail.objects.filter(category=Category.DIRECTION)
+    assert sorted(emails.values_list("to", flat=True)) == sorted(u.email for u in members)
+    assert all(e.state == OutboundEmail.State.PENDING for e in emails)
+    assert "Safer together" in emails.first().subject
     assert ActivityLog.objects.filter(community=community, action="vision.open", actor=facilitator).exists()
 
 

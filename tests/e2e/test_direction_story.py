@@ -4,8 +4,10 @@ vision draft, two members take stances, the sponsor adopts it, and the home page
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from communities.models import Community, Notification, PurposeVersion, Role, VisionDraft, VisionStance
@@ -100,3 +102,45 @@ def test_it_runs_the_direction_story_from_purpose_to_adopted_vision(page, live_s
     draft.refresh_from_db()
     assert (draft.is_current, draft.adopted_by) == (True, sponsor)
     femke.context.close()
+
+
+AXE = (Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe" / "axe.min.js").read_text()
+
+
+def _serious_violations(page, url: str) -> list[str]:
+    response = page.goto(url)
+    assert response.status == 200, url
+    page.evaluate(AXE)  # evaluate() runs outside the page's Content-Security-Policy
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`)"
+    )
+    return [f"{url}: {v}" for v in found]
+
+
+def test_the_direction_pages_have_no_serious_accessibility_violations(page, live_server, settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--force", verbosity=0)
+    slug = "patient-safety"
+    community = Community.objects.get(slug=slug)
+    open_draft = VisionDraft.objects.get(community=community, status=VisionDraft.Status.OPEN)
+    inquiry = community.inquiries.get()
+    base = f"{live_server.url}/c/{slug}/direction"
+    pages = [
+        f"{live_server.url}/c/{slug}/",
+        f"{base}/",
+        f"{base}/purpose/history/",
+        f"{base}/drafts/{open_draft.pk}/",
+        f"{base}/drafts/{community.vision_drafts.get(is_current=True).pk}/",
+        f"{base}/inquiries/{inquiry.pk}/",
+        f"{base}/drafts/new/",
+        f"{base}/objectives/new/",
+        f"{base}/inquiries/new/",
+        f"{base}/value/",
+    ]
+    log_in(page, live_server, "facilitator@demo.example", "child-demo-pass")
+    problems = [p for url in pages for p in _serious_violations(page, url)]
+    anonymous = page.context.browser.new_context().new_page()
+    problems += _serious_violations(anonymous, f"{live_server.url}/c/{slug}/pitch/")
+    assert problems == []
