@@ -166,9 +166,12 @@ def vision_draft_withdraw(*, draft: VisionDraft, actor: User, now: datetime | No
 def vision_adopt(*, draft: VisionDraft, actor: User, now: datetime | None = None) -> VisionDraft:
     """Make ``draft`` the current vision; the previous one stays readable with its adoption date."""
     now = now or timezone.now()
+    community = draft.community
+    # Serialise adoptions per community (two facilitators adopting at once), then re-read the draft.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    draft.refresh_from_db(fields=["status", "is_current"])
     if not draft.is_in_progress:
         raise ValidationError("Only a draft in progress can be adopted.")
-    community = draft.community
     # Clear the old current vision first: the partial unique constraint allows one per community.
     VisionDraft.objects.filter(community=community, is_current=True).update(is_current=False)
     draft.status = VisionDraft.Status.ADOPTED

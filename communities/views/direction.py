@@ -188,7 +188,10 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET" and "inquiry" in request.GET:
         # Pre-filled from an inquiry's selected contributions (a facilitator's tool).
         access.require(Role.FACILITATOR)
-        inquiry = get_object_or_404(AppreciativeInquiry, pk=request.GET.get("inquiry") or 0, community=community)
+        inquiry_id = request.GET.get("inquiry", "")
+        inquiry = get_object_or_404(
+            AppreciativeInquiry, pk=int(inquiry_id) if inquiry_id.isdigit() else 0, community=community
+        )
         ids = [int(i) for i in request.GET.getlist("c") if i.isdigit()]
         chosen = list(InquiryContribution.objects.filter(inquiry=inquiry, pk__in=ids).select_related("author"))
         if not chosen:

@@ -208,3 +208,11 @@ def test_it_renders_an_inquiry_in_constant_queries(community, facilitator, membe
     grow(4)
     with django_assert_num_queries(INQUIRY_QUERIES):
         assert client.get(inquiry.get_absolute_url()).status_code == 200
+
+
+def test_it_gives_404_for_a_bad_or_foreign_inquiry(community, facilitator, as_user):
+    foreign = InquiryFactory()
+    c = ContributionFactory(inquiry=foreign)
+    url = _u("draft-create", community)
+    assert as_user(facilitator).get(f"{url}?inquiry=abc&c=1").status_code == 404
+    assert as_user(facilitator).get(f"{url}?inquiry={foreign.pk}&c={c.pk}").status_code == 404
