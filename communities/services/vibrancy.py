@@ -88,7 +88,11 @@ def round_open(
     except IntegrityError:  # another facilitator opened one a moment ago
         raise ValidationError("A round is already open. Close it before opening a new one.") from None
     activity_record(
-        community=community, actor=actor, action="vibrancy.open", summary=f"{actor} opened a vibrancy self-assessment"
+        community=community,
+        actor=actor,
+        action="vibrancy.open",
+        summary=f"{actor} opened a vibrancy self-assessment",
+        now=now,
     )
     members = [m.user for m in Membership.objects.filter(community=community).select_related("user")]
     closes_on = last_day(round_, community.tzinfo)
@@ -147,6 +151,7 @@ def round_close(*, round_: VibrancyRound, actor: User | None = None, now: dateti
         actor=actor,
         action="vibrancy.close",
         summary=f"{who} closed the vibrancy self-assessment: {round_.raters_count} of {round_.members_count} rated",
+        now=now,
     )
     facilitators = [
         m.user for m in Membership.objects.filter(community=community).facilitators().select_related("user")
@@ -307,6 +312,10 @@ def focus_set(
     )
     names = ", ".join(d.name for d in sorted(wanted.values(), key=lambda d: d.number)) or "none"
     activity_record(
-        community=community, actor=actor, action="vibrancy.focus", summary=f"{actor} set the focus dimensions: {names}"
+        community=community,
+        actor=actor,
+        action="vibrancy.focus",
+        summary=f"{actor} set the focus dimensions: {names}",
+        now=now,
     )
     return sorted(wanted.values(), key=lambda d: d.number)

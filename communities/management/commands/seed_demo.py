@@ -32,6 +32,6 @@ class Command(BaseCommand):
 
 
 def _area_seeders() -> list:
-    from communities.demo import direction, members
+    from communities.demo import direction, members, vibrancy
 
-    return [members.seed, direction.seed]
+    return [members.seed, direction.seed, vibrancy.seed]
