@@ -33,5 +33,6 @@ class Command(BaseCommand):
 
 def _area_seeders() -> list:
     from communities.demo import direction, members, vibrancy
+    from practice import demo as practice_demo
 
-    return [members.seed, direction.seed, vibrancy.seed]
+    return [members.seed, direction.seed, vibrancy.seed, practice_demo.seed]
