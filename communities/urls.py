@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from communities.views import core, dashboard, members, notifications, vibrancy
 
@@ -10,13 +10,8 @@ urlpatterns = [
     path("c/<slug:slug>/", core.community_home, name="home"),
     path("c/<slug:slug>/join/", core.community_join, name="join"),
     path("c/<slug:slug>/settings/", core.community_settings, name="settings"),
-    # Vibrancy: sliders, rounds, focus; the dashboard (communities/views/vibrancy.py, dashboard.py)
-    path("c/<slug:slug>/vibrancy/", vibrancy.vibrancy, name="vibrancy"),
-    path("c/<slug:slug>/vibrancy/rounds/open/", vibrancy.vibrancy_round_open, name="vibrancy-round-open"),
-    path("c/<slug:slug>/vibrancy/rounds/<int:pk>/close/", vibrancy.vibrancy_round_close, name="vibrancy-round-close"),
-    path("c/<slug:slug>/vibrancy/focus/", vibrancy.vibrancy_focus, name="vibrancy-focus"),
-    path("c/<slug:slug>/dashboard/", dashboard.dashboard, name="dashboard"),
-    path("c/<slug:slug>/dashboard/vibrancy.csv", vibrancy.dashboard_vibrancy_csv, name="dashboard-vibrancy-csv"),
+    # Direction: purpose, vision, inquiry, strategy, objectives, value pitch (communities/urls_direction.py)
+    path("", include("communities.urls_direction")),
     # Members, roles, joining and invitations (communities/views/members.py)
     path("c/<slug:slug>/members/", members.members, name="members"),
     path("c/<slug:slug>/members/expertise/", members.member_expertise, name="members-expertise"),
