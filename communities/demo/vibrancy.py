@@ -14,6 +14,7 @@ from datetime import timedelta
 from communities.demo.core import Demo
 from communities.models import Dimension, VibrancyRound
 from communities.services import vibrancy as services
+from communities.vibrancy_guidance import ensure_dimensions
 
 # (now, should be) centres per dimension, for the first and the second round.
 FIRST = {
@@ -100,6 +101,7 @@ def seed(demo: Demo) -> None:
     community = demo.community
     if VibrancyRound.objects.filter(community=community).exists():
         return  # already seeded
+    ensure_dimensions(Dimension)  # normally seeded by the migration; a flushed test database has none
     now = demo.now
     facilitator = demo.users["facilitator"]
 

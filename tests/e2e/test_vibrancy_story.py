@@ -72,3 +72,16 @@ def test_it_turns_a_members_slider_moves_into_the_facilitators_means(page, live_
         ".map(d => d.data[6])"
     )
     assert radar == [3.0, 8.33]
+
+
+def test_it_keeps_the_sliders_and_the_dashboard_free_of_serious_accessibility_violations(page, live_server, settings):
+    from django.core.management import call_command
+
+    from tests.e2e.test_accessibility import DEMO_PASSWORD, SLUG, check
+
+    settings.DEBUG = False
+    call_command("seed_demo", "--force", verbosity=0)
+    log_in(page, live_server, "facilitator@demo.example", DEMO_PASSWORD)
+    pages = [f"/c/{SLUG}/vibrancy/", f"/c/{SLUG}/dashboard/", f"/c/{SLUG}/vibrancy/focus/"]
+    problems = [p for path in pages for p in check(page, live_server.url + path)]
+    assert problems == []
