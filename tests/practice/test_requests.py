@@ -252,3 +252,10 @@ def test_it_tells_experts_and_facilitators_but_not_the_asker(post_request, exper
     assert set(titles) == {expert.pk, facilitator.pk, sponsor.pk}
     assert member.pk not in titles and outsider_expert.pk not in titles
     assert titles[expert.pk] == "New request: Insulin double-checks at night"
+
+
+def test_it_refuses_nul_characters_with_a_form_error(as_user, member, community):
+    response = as_user(member).post(new_url(community), form_data(situation="Bad \x00 byte"))
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    assert not HelpRequest.objects.exists()

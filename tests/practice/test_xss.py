@@ -175,6 +175,8 @@ def test_it_renders_arbitrary_text_safely(text):
 
 
 def _post_thread(community, asker, adviser, payload: str) -> HelpRequest:
+    # The forms refuse NUL characters (PostgreSQL cannot store them); browsers read them as U+FFFD.
+    payload = payload.replace("\x00", "\ufffd")
     hr = services.help_request_create(
         community=community, author=asker, title=payload[:160] or "x", situation=payload, tried=payload
     )
