@@ -115,7 +115,11 @@ def _page_context(request: HttpRequest, access, round_, dimensions, form, closed
             community=community, action=reverse("communities:vibrancy-round-open", kwargs={"slug": community.slug})
         )
         if round_ is not None:
-            context["participation"] = selectors.live_participation(round_)
+            # Raters are counted as members save; members are one indexed count.
+            context["participation"] = {
+                "raters": round_.raters_count,
+                "members": selectors.member_counts(round_)["members"],
+            }
     return context
 
 
@@ -134,7 +138,7 @@ def vibrancy_round_open(request: HttpRequest, slug: str) -> HttpResponse:
                 community=community, actor=request.user, closes_at=form.closes_at, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            form.add_error("closes_on" if hasattr(exc, "error_dict") else None, exc)
+            form.add_error(None, exc)  # a field-keyed error lands on its field
         else:
             messages.success(request, "The round is open. Members have been told; you can rate too.")
             return redirect("communities:vibrancy", slug=slug)

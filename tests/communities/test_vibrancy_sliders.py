@@ -209,3 +209,12 @@ def test_it_costs_the_same_queries_however_many_have_rated(
     add_raters(9)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(url(community)).status_code == 200
+
+
+def test_it_tells_facilitators_how_many_have_rated_so_far(as_user, community, member, facilitator):
+    round_ = make_round(community)
+    as_user(member).post(url(community), form_data(round_, voice=(3, 9)))
+    html = as_user(facilitator).get(url(community)).content.decode()
+    assert "1 of 2 members have rated so far." in html
+    assert "Close the round now" in html
+    assert "Close the round now" not in as_user(member).get(url(community)).content.decode()
