@@ -13,6 +13,7 @@ from django.urls import reverse
 from communities.models import Category, Notification
 from practice import services
 from practice.models import EDIT_WINDOW, Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+from tests.conftest import client_for
 from tests.practice.factories import AdviceFactory, HelpRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,9 @@ def test_it_keeps_the_first_response_time_when_more_advice_comes(post_request, c
     assert hr.first_response_at == NOW + timedelta(hours=60)
     assert hr.responded_within_commitment is False
     assert hr.last_activity_at == NOW + timedelta(hours=70)
+    with time_machine.travel(NOW + timedelta(hours=80), tick=False):
+        html = client_for(core).get(hr.get_absolute_url()).content.decode()
+    assert "First response after 2\xa0days, 12\xa0hours, later than our 48-hour commitment." in html
 
 
 def test_it_does_not_let_the_asker_answer_their_own_request(as_user, post_request, member):
