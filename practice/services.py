@@ -254,6 +254,8 @@ def advice_create(*, help_request: HelpRequest, author: User, body: str, now: da
         raise ValidationError("This is your own request: edit it, or reply in a discussion under the advice.")
     if not help_request.is_active:
         raise ValidationError("This request is no longer taking advice.")
+    if help_request.is_hidden:
+        raise ValidationError("This request was hidden by a facilitator.")
     advice = Advice.objects.create(request=help_request, author=author, body=body, created_at=now)
     # Conditional update: of two simultaneous first answers, exactly one records the first response.
     first = HelpRequest.objects.filter(pk=help_request.pk, first_response_at__isnull=True).update(
@@ -354,6 +356,8 @@ def comment_create(*, advice: Advice, author: User, body: str, now: datetime | N
         raise ValidationError("A discussion opens when the asker says they see it differently.")
     if help_request.status in (HelpRequest.Status.WITHDRAWN, HelpRequest.Status.CLOSED):
         raise ValidationError("This request is closed.")
+    if help_request.is_hidden or advice.is_hidden:
+        raise ValidationError("This was hidden by a facilitator.")
     comment = DiscussionComment.objects.create(advice=advice, author=author, body=body, created_at=now)
     _touch(help_request, now)
     earlier = User.objects.filter(pk__in=advice.comments.values("author_id"))
@@ -397,6 +401,8 @@ def kudos_toggle(*, advice: Advice, user: User, now: datetime | None = None) -> 
     now = now or timezone.now()
     if advice.author_id == user.pk:
         raise ValidationError("Kudos are for other people's advice.")
+    if advice.is_hidden or advice.request.is_hidden:
+        raise ValidationError("This advice was hidden by a facilitator.")
     deleted, _ = Kudos.objects.filter(user=user, advice=advice).delete()
     if deleted:
         return False

@@ -186,3 +186,18 @@ def test_it_refuses_a_members_edit_of_a_discussion_message(as_user, thread, memb
     assert as_user(member).post(url, {"body": "Changed"}).status_code == 403
     comment.refresh_from_db()
     assert comment.body != "Changed"
+
+
+def test_it_takes_no_new_contributions_on_hidden_content(as_user, thread, facilitator, newcomer):
+    hr, advice, _ = thread
+    services.content_hide(obj=advice, actor=facilitator, reason="Names a patient")
+    client = as_user(newcomer)
+    kwargs = {"slug": hr.community.slug, "pk": hr.pk, "advice_pk": advice.pk}
+    assert client.post(reverse("practice:request-comment", kwargs=kwargs), {"body": "More"}).status_code == 400
+    client.post(reverse("practice:request-advice-kudos", kwargs=kwargs))
+    assert not advice.kudos.exists()
+    services.content_hide(obj=hr, actor=facilitator, reason="Names a patient")
+    response = client.post(reverse("practice:request-advice", kwargs={"slug": hr.community.slug, "pk": hr.pk}),
+                           {"body": "Still advising"})  # fmt: skip
+    assert response.status_code == 400
+    assert hr.advice.count() == 1
