@@ -2,10 +2,11 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/childsys_bench_dashboard .venv/bin/python bench/dashboard.py
 
-Creates the database if it is missing, migrates it, and seeds (once; ``--reseed`` to start over)
-a community of 5,000 members who scored 7 dimensions in 6 rounds — about 210,000 scores, written
-with COPY. Five rounds are closed (their figures frozen by the real closing service), the latest
-is open, so the dashboard's default view aggregates 35,000 live scores. Then it requests the
+Creates the database if it is missing, migrates it, and seeds (once; ``--reseed`` drops the
+database and starts over) a community of 5,000 members who scored 7 dimensions in 6 rounds —
+210,000 scores, written with COPY. Five rounds are closed by the real closing service (which
+recomputes their histograms from the scores); the latest stays open, its histogram rebuilt from
+its 35,000 scores as the saves would have kept it. Then it requests the
 dashboard and ``/notifications/`` through Django's test client (the whole middleware stack,
 sessions and all) and prints the median and p95 server time of each, and their ratio.
 Target: dashboard p95 at most 5× the trivial page's.
@@ -206,7 +207,7 @@ def main() -> None:
     client = Client()
     client.force_login(facilitator)
     pages = {
-        "dashboard, latest round (open: live aggregates)": f"/c/{SLUG}/dashboard/",
+        "dashboard, latest round (open)": f"/c/{SLUG}/dashboard/",
         "dashboard, a closed round": f"/c/{SLUG}/dashboard/?round={oldest.pk}",
         "trivial page /notifications/": "/notifications/",
     }
@@ -229,8 +230,9 @@ def main() -> None:
     trivial = p95(results["trivial page /notifications/"])
     for label in list(pages)[:2]:
         ratio = p95(results[label]) / trivial
+        median_ratio = statistics.median(results[label]) / statistics.median(results["trivial page /notifications/"])
         verdict = "OK" if ratio <= 5 else "over target"
-        print(f"p95 ratio {label} / trivial page: {ratio:.2f}× (target ≤ 5×: {verdict})")
+        print(f"{label} / trivial page: p95 {ratio:.2f}× (target ≤ 5×: {verdict}), median {median_ratio:.2f}×")
     for label, count in counts.items():
         print(f"queries per request, {label}: {count}")
 
