@@ -11,6 +11,7 @@ from django.db import connection
 
 from communities.models import Category, Notification, OutboundEmail
 from practice import services, tasks
+from practice.services import requests as request_services
 from practice.models import Nudge
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_it_sends_one_nudge_when_two_sweeps_overlap(overdue_request, monkeypatch
             assert services.nudges_send_due(now=now) == 1  # worker B, in between
         return real_send(nudge_id=nudge_id, now=now)
 
-    monkeypatch.setattr(services, "nudge_send", racing_send)
+    monkeypatch.setattr(request_services, "nudge_send", racing_send)
     with time_machine.travel(NOW + COMMITMENT, tick=False):
         sent_by_a = services.nudges_send_due()
     assert sent_by_a == 0
