@@ -88,7 +88,7 @@ def daily_digests_send(*, now: datetime | None = None) -> int:
     for user in User.objects.filter(pk__in=list(user_ids), is_active=True):
         with transaction.atomic():
             items = list(
-                Notification.objects.select_for_update()
+                Notification.objects.select_for_update(of=("self",))
                 .filter(user=user, in_daily_digest=True, created_at__lte=now)
                 .select_related("community")
                 .order_by("created_at")

@@ -174,3 +174,12 @@ def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get("/notifications/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_subjects_and_text_bodies_are_plain_text_not_html_escaped():
+    ana = UserFactory()
+    notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="Handover & hand-off: “SBAR” <draft>")
+    email = OutboundEmail.objects.get()
+    assert email.subject == "Handover & hand-off: “SBAR” <draft>"
+    assert "Handover & hand-off: “SBAR” <draft>" in email.body_text
+    assert "Handover &amp; hand-off" in email.body_html
