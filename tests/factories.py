@@ -16,6 +16,7 @@ from communities.models.direction import (
     VisionDraft,
     VisionStance,
 )
+from communities.models.members import hash_token
 
 PASSWORD = "a-long-test-password-42"
 
@@ -138,3 +139,47 @@ class ValuePropositionFactory(factory.django.DjangoModelFactory):
     problem = "Safety lessons stay on the ward where they were learned."
     value = "Fewer repeated incidents; faster answers for staff."
     proof = "Falls on two pilot wards fell by a third."
+
+
+# --- Members, vibrancy and notifications (rows without the services' side effects) ----------
+
+
+class JoinRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communities.JoinRequest"
+
+    community = factory.SubFactory(CommunityFactory)
+    user = factory.SubFactory(UserFactory)
+    message = "I run the medication rounds on ward 4 and would like to learn with you."
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation whose link token is ``token`` (only its digest is stored, as in the service)."""
+
+    class Meta:
+        model = "communities.Invitation"
+        exclude = ["token"]
+
+    community = factory.SubFactory(CommunityFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    token = factory.Sequence(lambda n: f"invitation-token-{n}-0123456789abcdef")
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=14))
+
+
+class VibrancyRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communities.VibrancyRound"
+
+    community = factory.SubFactory(CommunityFactory)
+    opened_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communities.Notification"
+
+    user = factory.SubFactory(UserFactory)
+    category = "requests"
+    title = factory.Sequence(lambda n: f"Something happened, number {n}")
+    url = "/notifications/"

@@ -1,0 +1,132 @@
+"""The world of the guard-rail tests: one object of every kind in ``community`` and in ``other_community``.
+
+``world.mine[kind]`` and ``world.other[kind]`` are what the route table's URL arguments name
+(``pk="help_request"``). Tokens (``*_token``) are credentials, not ids: they are not swapped for
+another community's. A new kind of object gets a line in ``_seed`` (it is called for both communities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from communities.models import (
+    ActivityLog,
+    Community,
+    FocusDimension,
+    Membership,
+    Role,
+    StrategyVersion,
+    User,
+    VibrancyScore,
+)
+from communities.services.notify import unsubscribe_token
+from communities.vibrancy_guidance import ensure_dimensions
+from tests.factories import (
+    ContributionFactory,
+    InquiryFactory,
+    InvitationFactory,
+    JoinRequestFactory,
+    NotificationFactory,
+    ObjectiveFactory,
+    PurposeVersionFactory,
+    TagFactory,
+    UserFactory,
+    ValuePropositionFactory,
+    VibrancyRoundFactory,
+    VisionDraftFactory,
+    VisionStanceFactory,
+)
+from tests.practice.factories import (
+    AdviceFactory,
+    AdviceResponseFactory,
+    DiscussionCommentFactory,
+    HelpRequestFactory,
+    KudosFactory,
+)
+
+
+@dataclass(frozen=True)
+class World:
+    community: Community
+    other_community: Community
+    mine: dict[str, Any]
+    other: dict[str, Any]
+
+
+def _seed(
+    community: Community, *, asker: User, writer: User, facilitator: User, reader: User, target: User
+) -> dict[str, Any]:
+    """One object of every kind in ``community``, by kind. ``asker`` asks, owns and discusses; ``writer``
+    drafts and advises; ``reader`` receives the notification; ``target``'s membership is acted on."""
+    from communities.models import Dimension
+
+    ensure_dimensions(Dimension)
+    voice = Dimension.objects.get(slug="voice")
+    tag = TagFactory(community=community, name="medication safety", slug="medication-safety")
+    PurposeVersionFactory(community=community, author=facilitator)
+    StrategyVersion.objects.create(community=community, text="Learn from every incident, together.", author=facilitator)
+    draft = VisionDraftFactory(community=community, author=writer, status="open")
+    VisionStanceFactory(draft=draft, user=asker)
+    inquiry = InquiryFactory(community=community, opened_by=facilitator)
+    ContributionFactory(inquiry=inquiry, author=asker)
+    objective = ObjectiveFactory(community=community, owner=asker, created_by=facilitator)
+    ValuePropositionFactory(community=community, updated_by=facilitator, published_at=timezone.now())
+    applicant = UserFactory(display_name=f"Applicant to {community.slug}")
+    join_request = JoinRequestFactory(community=community, user=applicant)
+    invitation_token = f"guards-{community.slug}-invitation-0123456789"
+    invitation = InvitationFactory(community=community, invited_by=facilitator, token=invitation_token)
+    round_ = VibrancyRoundFactory(community=community, opened_by=facilitator)
+    VibrancyScore.objects.create(round=round_, dimension=voice, user=asker, now=3, should_be=8, comment="Louder!")
+    FocusDimension.objects.create(community=community, dimension=voice, set_by=facilitator)
+    help_request = HelpRequestFactory(community=community, author=asker)
+    help_request.tags.add(tag)
+    advice = AdviceFactory(request=help_request, author=writer)
+    AdviceResponseFactory(advice=advice, kind="discuss")
+    comment = DiscussionCommentFactory(advice=advice, author=asker)
+    KudosFactory(advice=advice, user=asker)
+    ActivityLog.objects.create(community=community, actor=facilitator, action="purpose", summary="Purpose set")
+    notification = NotificationFactory(user=reader, community=community, url=help_request.get_absolute_url())
+    return {
+        "membership": Membership.objects.get(community=community, user=target),
+        "vision_draft": draft,
+        "inquiry": inquiry,
+        "objective": objective,
+        "join_request": join_request,
+        "invitation": invitation,
+        "vibrancy_round": round_,
+        "help_request": help_request,
+        "advice": advice,
+        "comment": comment,
+        "notification": notification,
+        "invitation_token": invitation_token,  # the link's token (only its digest is stored)
+        "unsubscribe_token": unsubscribe_token(user=reader, category="requests"),
+    }
+
+
+@pytest.fixture
+def world(community, other_community, personas) -> World:
+    """The private ``community`` with its personas, and ``other_community`` (the stranger's), fully seeded."""
+    p = personas
+    other_asker = UserFactory(display_name="Other asker")
+    Membership.objects.create(community=other_community, user=other_asker, role=Role.MEMBER)
+    mine = _seed(
+        community,
+        asker=p["member"],
+        writer=p["core"],
+        facilitator=p["facilitator"],
+        reader=p["sponsor"],
+        target=p["newcomer"],  # a facilitator changes the newcomer's role, not the world's authors'
+    )
+    other = _seed(
+        other_community,
+        asker=other_asker,
+        writer=p["stranger"],
+        facilitator=p["stranger"],
+        reader=p["stranger"],
+        target=other_asker,
+    )
+    return World(community=community, other_community=other_community, mine=mine, other=other)
