@@ -1,5 +1,13 @@
 """Models of the practice app, one module per area."""
 
+from .learning import (
+    ALL_TEXT_FIELDS,
+    KIND_FIELDS,
+    Artefact,
+    ArtefactVersion,
+    NewcomerPathItem,
+    NewcomerPathRead,
+)
 from .requests import (
     EDIT_WINDOW,
     Advice,
@@ -11,11 +19,17 @@ from .requests import (
 )
 
 __all__ = [
+    "ALL_TEXT_FIELDS",
     "EDIT_WINDOW",
+    "KIND_FIELDS",
     "Advice",
     "AdviceResponse",
+    "Artefact",
+    "ArtefactVersion",
     "DiscussionComment",
     "HelpRequest",
     "Kudos",
+    "NewcomerPathItem",
+    "NewcomerPathRead",
     "Nudge",
 ]
