@@ -8,6 +8,7 @@ from .learning import (
     NewcomerPathItem,
     NewcomerPathRead,
 )
+from .loops import MAX_POSTPONEMENTS, FollowUp, FollowUpReminder, Outcome
 from .requests import (
     EDIT_WINDOW,
     Advice,
@@ -22,14 +23,18 @@ __all__ = [
     "ALL_TEXT_FIELDS",
     "EDIT_WINDOW",
     "KIND_FIELDS",
+    "MAX_POSTPONEMENTS",
     "Advice",
     "AdviceResponse",
     "Artefact",
     "ArtefactVersion",
     "DiscussionComment",
+    "FollowUp",
+    "FollowUpReminder",
     "HelpRequest",
     "Kudos",
     "NewcomerPathItem",
     "NewcomerPathRead",
     "Nudge",
+    "Outcome",
 ]

@@ -184,12 +184,16 @@ class DiscussionComment(Authored):
 class Kudos(models.Model):
     """Congratulations on a success: one per person per item.
 
-    One nullable foreign key per kind of item (advice now; outcomes join later with their own
-    column and unique constraint), so every kudos row points at a real row.
+    One nullable foreign key per kind of item (advice, outcomes), each with its own unique
+    constraint, and exactly one of them set, so every kudos row points at a real row.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kudos_given")
     advice = models.ForeignKey(Advice, null=True, blank=True, on_delete=models.CASCADE, related_name="kudos")
+    # Congratulations on a reported outcome (learning loops).
+    outcome = models.ForeignKey(
+        "practice.Outcome", null=True, blank=True, on_delete=models.CASCADE, related_name="kudos"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -198,8 +202,15 @@ class Kudos(models.Model):
             models.UniqueConstraint(
                 fields=["user", "advice"], condition=Q(advice__isnull=False), name="one_kudos_per_advice"
             ),
-            # Extended to "exactly one target" when further kinds of items are added.
-            models.CheckConstraint(condition=Q(advice__isnull=False), name="kudos_has_target"),
+            models.UniqueConstraint(
+                fields=["user", "outcome"], condition=Q(outcome__isnull=False), name="one_kudos_per_outcome"
+            ),
+            # Exactly one target.
+            models.CheckConstraint(
+                condition=(Q(advice__isnull=False) & Q(outcome__isnull=True))
+                | (Q(advice__isnull=True) & Q(outcome__isnull=False)),
+                name="kudos_has_target",
+            ),
         ]
 
     def __str__(self) -> str:
