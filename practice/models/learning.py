@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from communities.models import Community, Tag
 
+from .loops import Outcome
 from .requests import Advice, HelpRequest
 
 
@@ -55,9 +56,7 @@ class Artefact(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="artefacts")
     # Everyone who wrote or edited it; a draft is visible to each of them.
     authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="learning_artefacts")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -68,9 +67,10 @@ class Artefact(models.Model):
     # The number of the latest ArtefactVersion.
     version = models.PositiveIntegerField(default=0)
 
-    # Sources: where the learning came from. Outcomes (learning loops) join with their own M2M.
+    # Sources: where the learning came from (help requests, advice, reported outcomes).
     source_requests = models.ManyToManyField(HelpRequest, blank=True, related_name="artefacts")
     source_advice = models.ManyToManyField(Advice, blank=True, related_name="artefacts")
+    source_outcomes = models.ManyToManyField(Outcome, blank=True, related_name="artefacts")
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
