@@ -280,6 +280,9 @@ STORAGES = {
     },
 }
 
+# How long the author of a help request or advice may still edit it.
+PRACTICE_EDIT_WINDOW_MINUTES = env.int("PRACTICE_EDIT_WINDOW_MINUTES", default=30)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -54,7 +54,9 @@ class Notification(models.Model):
 class NotificationPreference(models.Model):
     """A user's email choice for one category; absent means the category's default."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     category = models.CharField(max_length=20, choices=Category.choices)
     email = models.CharField(max_length=10, choices=EmailMode.choices)
 
@@ -77,12 +79,15 @@ class OutboundEmail(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     to = models.EmailField()
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
-    subject = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255, blank=True)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     # Stable across retries, so a receiving server (or a test) can tell a resend from a new email.
     message_id = models.CharField(max_length=200, unique=True)
     headers = models.JSONField(default=dict, blank=True)
+    # Set instead of the bodies for large fan-outs: the outbox sweep renders the email when it sends.
+    template = models.CharField(max_length=100, blank=True)
+    context = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)

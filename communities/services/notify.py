@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +64,31 @@ def new_message_id(kind: str = "n") -> str:
     return f"<{kind}.{uuid.uuid4().hex}@{domain}>"
 
 
+def _recipient_context(*, user: User | None, category: str) -> tuple[dict, dict]:
+    """The per-recipient part of every email's context, and its list headers."""
+    base = {"user": user, "site_url": settings.SITE_URL, "category_label": Category(category).label}
+    if user is None:
+        # A one-off to someone who may have no account (an invitation): nothing to unsubscribe from.
+        return {**base, "unsubscribe_url": "", "preferences_url": ""}, {}
+    token = unsubscribe_token(user=user, category=category)
+    unsubscribe = absolute_url(reverse("communities:unsubscribe", kwargs={"token": token}))
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {
+        **base,
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": absolute_url(reverse("communities:notifications")),
+    }, headers
+
+
+def _render(template: str, context: dict) -> tuple[str, str, str]:
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())[:255]
+    return (
+        subject,
+        render_to_string(f"emails/{template}.txt", context),
+        render_to_string(f"emails/{template}.html", context),
+    )
+
+
 def queue_email(
     *,
     user: User | None,
@@ -76,50 +103,68 @@ def queue_email(
     ``user=None, to=address`` sends to someone who may have no account yet (an invitation): such an
     email is a one-off the person did not subscribe to, so it carries no unsubscribe link or header.
     """
-    if user is None:
-        if not to:
-            raise ValueError("queue_email needs a user or a to= address")
-        full_context = {
-            **context,
-            "user": None,
-            "site_url": settings.SITE_URL,
-            "unsubscribe_url": "",
-            "preferences_url": "",
-            "category_label": Category(category).label,
-        }
-        return OutboundEmail.objects.create(
-            user=None,
-            to=to,
-            category=category,
-            subject=" ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())[:255],
-            body_text=render_to_string(f"emails/{template}.txt", full_context),
-            body_html=render_to_string(f"emails/{template}.html", full_context),
-            message_id=message_id or new_message_id(),
-        )
-    token = unsubscribe_token(user=user, category=category)
-    unsubscribe = absolute_url(reverse("communities:unsubscribe", kwargs={"token": token}))
-    full_context = {
-        **context,
-        "user": user,
-        "site_url": settings.SITE_URL,
-        "unsubscribe_url": unsubscribe,
-        "preferences_url": absolute_url(reverse("communities:notifications")),
-        "category_label": Category(category).label,
-    }
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())
+    if user is None and not to:
+        raise ValueError("queue_email needs a user or a to= address")
+    recipient, headers = _recipient_context(user=user, category=category)
+    subject, text, html = _render(template, {**context, **recipient})
     return OutboundEmail.objects.create(
         user=user,
-        to=user.email,
+        to=user.email if user else to,
         category=category,
-        subject=subject[:255],
-        body_text=render_to_string(f"emails/{template}.txt", full_context),
-        body_html=render_to_string(f"emails/{template}.html", full_context),
+        subject=subject,
+        body_text=text,
+        body_html=html,
         message_id=message_id or new_message_id(),
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=headers,
     )
+
+
+# Past this many immediate emails, notify() stores each email's template and context and the
+# outbox sweep renders it: a round opened for 5,000 members must not render 15,000 templates
+# inside the web request.
+RENDER_NOW_LIMIT = 20
+
+
+def _encode(value):
+    """Context values as JSON: model instances by reference, dates as ISO strings."""
+    if isinstance(value, Model):
+        return {"__model__": value._meta.label, "pk": value.pk}
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "__model__" in value:
+            return apps.get_model(value["__model__"])._default_manager.filter(pk=value["pk"]).first()
+        if "__datetime__" in value:
+            return datetime.fromisoformat(value["__datetime__"])
+        if "__date__" in value:
+            return date.fromisoformat(value["__date__"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def render_deferred(email: OutboundEmail) -> OutboundEmail:
+    """Render an email that notify() queued with its template and context (in the worker)."""
+    if not email.template or email.body_text:
+        return email
+    recipient, headers = _recipient_context(user=email.user, category=email.category)
+    email.subject, email.body_text, email.body_html = _render(email.template, {**_decode(email.context), **recipient})
+    email.headers = headers
+    email.save(update_fields=["subject", "body_text", "body_html", "headers"])
+    return email
 
 
 @transaction.atomic
@@ -156,20 +201,33 @@ def notify(
         )
         for u in users
     )
-    for user in users:
-        if modes[user.pk] == EmailMode.IMMEDIATE:
-            queue_email(
+    context = {
+        "title": title,
+        "body": body,
+        "url": absolute_url(url) if url else settings.SITE_URL,
+        "community": community,
+        **(email_context or {}),
+    }
+    immediate = [u for u in users if modes[u.pk] == EmailMode.IMMEDIATE]
+    if len(immediate) <= RENDER_NOW_LIMIT:
+        for user in immediate:
+            queue_email(user=user, category=category, template=email_template, context=context)
+    else:
+        encoded = _encode(context)
+        OutboundEmail.objects.bulk_create(
+            OutboundEmail(
                 user=user,
+                to=user.email,
                 category=category,
+                subject="",
+                body_text="",
                 template=email_template,
-                context={
-                    "title": title,
-                    "body": body,
-                    "url": absolute_url(url) if url else settings.SITE_URL,
-                    "community": community,
-                    **(email_context or {}),
-                },
+                context=encoded,
+                message_id=new_message_id(),
+                created_at=now,
             )
+            for user in immediate
+        )
     return notifications
 
 

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from communities.models import Category, Notification, OutboundEmail, User
-from communities.services.notify import queue_email
+from communities.services.notify import queue_email, render_deferred
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) ->
     for email_id, state in candidates:
         if not _claim(email_id, expected_state=state, now=now):
             continue  # another worker took it
-        email = OutboundEmail.objects.get(pk=email_id)
+        email = render_deferred(OutboundEmail.objects.get(pk=email_id))
         try:
             _message(email, connection).send()
         except Exception as exc:  # SMTP errors come in many types; record and retry later

@@ -13,7 +13,7 @@ from django.utils import timezone
 from communities.models import Community, Tag
 
 # How long an author may still edit what they posted; afterwards only facilitators can (with a reason).
-EDIT_WINDOW = timedelta(minutes=getattr(settings, "PRACTICE_EDIT_WINDOW_MINUTES", 30))
+EDIT_WINDOW = timedelta(minutes=settings.PRACTICE_EDIT_WINDOW_MINUTES)
 
 
 class Moderated(models.Model):

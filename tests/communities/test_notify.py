@@ -11,7 +11,7 @@ from django.core import mail
 from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
 from communities.services import notify as notify_services
 from communities.services import outbox
-from tests.factories import UserFactory
+from tests.factories import CommunityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,29 @@ def test_subjects_and_text_bodies_are_plain_text_not_html_escaped():
     assert email.subject == "Handover & hand-off: “SBAR” <draft>"
     assert "Handover & hand-off: “SBAR” <draft>" in email.body_text
     assert "Handover &amp; hand-off" in email.body_html
+
+
+def test_a_large_fan_out_is_rendered_by_the_sweep_not_the_request(django_assert_max_num_queries):
+    community = CommunityFactory(name="Big Network")
+    people = [UserFactory() for _ in range(notify_services.RENDER_NOW_LIMIT + 15)]
+    with django_assert_max_num_queries(8):  # bulk inserts, whatever the number of recipients
+        notify_services.notify(
+            recipients=people,
+            category=Category.VIBRANCY,
+            title="A vibrancy round is open",
+            url="/c/big/vibrancy/",
+            community=community,
+        )
+    queued = OutboundEmail.objects.all()
+    assert queued.count() == len(people)
+    assert set(queued.values_list("body_text", flat=True)) == {""}
+    assert outbox.outbound_email_send_due() == len(people)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    first = by_address[people[0].email]
+    assert first.subject == "[Big Network] A vibrancy round is open"
+    assert f"Hello {people[0].name}," in first.body
+    assert "http://testserver/c/big/vibrancy/" in first.body
+    token = first.extra_headers["List-Unsubscribe"].split("/unsubscribe/")[1].rstrip("/>")
+    assert notify_services.read_unsubscribe_token(token) == (people[0].pk, Category.VIBRANCY)
+    rendered = OutboundEmail.objects.get(to=people[0].email)
+    assert rendered.state == "sent" and rendered.body_html
