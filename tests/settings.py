@@ -8,8 +8,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
-from childsys.settings import *  # noqa: E402,F403
-from childsys.settings import CACHES, DATABASES, REDIS_URL, VAR_DIR  # noqa: E402
+from childsys.settings import *  # noqa: F403
+from childsys.settings import CACHES, DATABASES, REDIS_URL, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from communities.models import Community, Membership, Role, Tag, User
 
-PASSWORD = "child-demo-pass"
+PASSWORD = "child-demo-pass"  # noqa: S105 - the documented demo password
 SLUG = "patient-safety"
 
 # (email, display name, role or None for "not a member", days since joining)
@@ -84,7 +84,9 @@ def seed(now: datetime | None = None) -> Demo:
     )
     tags = {}
     for name in TAGS:
-        tags[name], _ = Tag.objects.get_or_create(community=community, slug=name, defaults={"name": name.replace("-", " ")})
+        tags[name], _ = Tag.objects.get_or_create(
+            community=community, slug=name, defaults={"name": name.replace("-", " ")}
+        )
     users: dict[str, User] = {}
     for email, name, role, days in ACCOUNTS:
         user = _account(email, name)

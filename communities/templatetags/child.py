@@ -40,4 +40,4 @@ def markdown_filter(text: str) -> str:
 
     from childsys.lib.markdown import render_markdown
 
-    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
+    return mark_safe(render_markdown(text))

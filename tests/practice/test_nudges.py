@@ -11,8 +11,8 @@ from django.db import connection
 
 from communities.models import Category, Notification, OutboundEmail
 from practice import services, tasks
-from practice.services import requests as request_services
 from practice.models import Nudge
+from practice.services import requests as request_services
 
 pytestmark = pytest.mark.django_db
 
