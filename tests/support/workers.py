@@ -50,9 +50,11 @@ def celery_workers(
         log = open(log_dir / f"worker-{i}.log", "w")  # noqa: SIM115 - closed with the process
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "childsys", "worker", "--loglevel", "INFO"]
-                + ["--concurrency", str(concurrency), "--pool", "prefork", "--queues", queues]
-                + ["--hostname", f"test{i}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                [
+                    *[sys.executable, "-m", "celery", "-A", "childsys", "worker", "--loglevel", "INFO"],
+                    *["--concurrency", str(concurrency), "--pool", "prefork", "--queues", queues],
+                    *["--hostname", f"test{i}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                ],
                 cwd=ROOT,
                 env=worker_env(email_dir=email_dir),
                 stdout=log,
