@@ -25,7 +25,9 @@ class _Entry:
     fn: SectionFn = field(compare=False)
 
 
-_PAGES: dict[str, list[_Entry]] = {"home": [], "dashboard": []}
+# "value": the sponsor's value report; its sections are called with ``period=`` (a
+# ``communities.selectors.value.ReportPeriod``) and ``request`` may be None (the monthly email).
+_PAGES: dict[str, list[_Entry]] = {"home": [], "dashboard": [], "value": []}
 
 
 def register(page: str, name: str, *, order: int = 100) -> Callable[[SectionFn], SectionFn]:
@@ -41,10 +43,11 @@ def register(page: str, name: str, *, order: int = 100) -> Callable[[SectionFn],
     return decorator
 
 
-def collect(page: str, request: HttpRequest, access: CommunityAccess) -> list[dict]:
+def collect(page: str, request: HttpRequest | None, access: CommunityAccess, **extra) -> list[dict]:
+    """Every registered section of ``page`` that has something to show; ``extra`` is passed on."""
     out = []
     for entry in _PAGES[page]:
-        section = entry.fn(request, access)
+        section = entry.fn(request, access, **extra)
         if section is not None:
             out.append({"name": entry.name, **section})
     return out

@@ -17,6 +17,7 @@ from .direction import (
 from .members import Invitation, JoinRequest
 from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
 from .users import User
+from .value import ValueReportDelivery
 from .vibrancy import Dimension, FocusDimension, VibrancyRound, VibrancyScore, VibrancyTally
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Tag",
     "User",
     "ValueProposition",
+    "ValueReportDelivery",
     "VibrancyRound",
     "VibrancyScore",
     "VibrancyTally",
