@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from communities.views import core, dashboard, members, notifications, vibrancy
+from communities.views import core, dashboard, members, notifications, value, vibrancy
 
 app_name = "communities"
 
@@ -47,6 +47,9 @@ urlpatterns = [
     path("c/<slug:slug>/vibrancy/focus/", vibrancy.vibrancy_focus, name="vibrancy-focus"),
     path("c/<slug:slug>/dashboard/", dashboard.dashboard, name="dashboard"),
     path("c/<slug:slug>/dashboard/vibrancy.csv", vibrancy.dashboard_vibrancy_csv, name="dashboard-vibrancy-csv"),
+    # The sponsor's value report (communities/views/value.py; practice adds its sections)
+    path("c/<slug:slug>/value/", value.value_report, name="value"),
+    path("c/<slug:slug>/value/figures.csv", value.value_report_csv, name="value-csv"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
     path("notifications/read-all/", notifications.notifications_read_all, name="notifications-read-all"),

@@ -144,6 +144,9 @@ ROUTES: dict[str, Route] = {
     "communities:vibrancy-focus": page(FACILITATOR_PAGE),
     "communities:dashboard": page(FACILITATOR_PAGE),
     "communities:dashboard-vibrancy-csv": page(FACILITATOR_PAGE),
+    # The sponsor's value report
+    "communities:value": page(FACILITATOR_PAGE),
+    "communities:value-csv": page(FACILITATOR_PAGE),
     # Notifications (per user, outside communities)
     "communities:notifications": page(SIGNED_IN),
     "communities:notification-open": action(

@@ -1,0 +1,140 @@
+"""The sponsor's value report: one printable page of sections from both apps, and its CSV export.
+
+Sections register with ``communities.sections.register("value", name, order=…)`` and are called
+as ``fn(request, access, period=ReportPeriod)``; ``request`` is None when the monthly email
+collects them. Each returns ``{"template": …, "title": …, "figures": [Figure, …], …}`` or None;
+the figures feed the page, the CSV export and the email alike. This module registers the parts
+``communities`` owns (participation, vibrancy, objectives); ``practice`` registers the funnel,
+the stories and practice health.
+"""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from communities import sections
+from communities.access import CommunityAccess, community_for_member
+from communities.forms_value import ReportPeriodForm, initial_for
+from communities.models import Role
+from communities.selectors import value as selectors
+from communities.selectors.value import Figure, ReportPeriod
+
+
+def _period_and_form(request: HttpRequest, access: CommunityAccess) -> tuple[ReportPeriod, ReportPeriodForm]:
+    bound = ReportPeriodForm(request.GET or None, community=access.community)
+    period = bound.report_period()
+    if bound.is_bound and not bound.is_valid():
+        return period, bound  # keep what was typed, with the errors
+    return period, ReportPeriodForm(initial=initial_for(period), community=access.community)
+
+
+def report_sections(request: HttpRequest | None, access: CommunityAccess, period: ReportPeriod) -> list[dict]:
+    """Every section of the report for ``period`` (each costs a fixed number of queries)."""
+    return sections.collect("value", request, access, period=period)
+
+
+@login_required
+def value_report(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    period, form = _period_and_form(request, access)
+    context = {
+        "access": access,
+        "community": access.community,
+        "period": period,
+        "form": form,
+        "query_string": urlencode(period.query_params()),
+        "sections": report_sections(request, access, period),
+    }
+    return render(request, "communities/value/report.html", context)
+
+
+CSV_COLUMNS = ["section", "figure", "unit", "this period", "previous period", "change", "note"]
+UNITS = {"count": "count", "share": "percent", "duration": "hours", "number": "mean (0-10)"}
+
+
+def _csv_value(figure: Figure, value) -> str:
+    """Machine-readable cells: shares as percentages, durations as hours, no rounding to display."""
+    if value is None:
+        return ""
+    if figure.kind == "share":
+        return f"{value * 100:.1f}"
+    if figure.kind == "duration":
+        return f"{value.total_seconds() / 3600:.2f}"
+    if figure.kind == "number":
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _csv_text(text: str) -> str:
+    """Neutralise spreadsheet formulas in text cells (labels can contain member-written names)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def value_report_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report's figures for the period and the one before, side by side."""
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    period, _ = _period_and_form(request, access)
+    cur, prev = period.current, period.previous
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{slug}-value-{cur.first_day:%Y-%m-%d}-{cur.last_day:%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["period", f"{cur.first_day:%Y-%m-%d} to {cur.last_day:%Y-%m-%d}", access.community.time_zone])
+    writer.writerow(["previous period", f"{prev.first_day:%Y-%m-%d} to {prev.last_day:%Y-%m-%d}"])
+    writer.writerow(CSV_COLUMNS)
+    for section in report_sections(request, access, period):
+        for f in section.get("figures", []):
+            writer.writerow(
+                [
+                    section["title"],
+                    _csv_text(f.label),
+                    UNITS.get(f.kind, f.kind),
+                    _csv_value(f, f.value),
+                    _csv_value(f, f.previous),
+                    f.change,
+                    f.note,
+                ]
+            )
+    return response
+
+
+# --- The sections communities owns --------------------------------------------------------
+
+
+@sections.register("value", "participation", order=40)
+def value_participation(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> dict:
+    report = selectors.participation(access.community, period)
+    return {
+        "template": "communities/value/_participation.html",
+        "title": "Participation",
+        "participation": report,
+        "figures": report.figures,
+    }
+
+
+@sections.register("value", "vibrancy", order=50)
+def value_vibrancy(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> dict:
+    movement = selectors.vibrancy_movement(access.community, period)
+    return {
+        "template": "communities/value/_vibrancy.html",
+        "title": "Vibrancy",
+        "movement": movement,
+        "figures": movement.figures,
+    }
+
+
+@sections.register("value", "objectives", order=60)
+def value_objectives(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> dict:
+    progress = selectors.objectives_progress(access.community, period)
+    return {
+        "template": "communities/value/_objectives.html",
+        "title": "Objectives",
+        "progress": progress,
+        "figures": progress.figures,
+    }
