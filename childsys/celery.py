@@ -28,6 +28,14 @@ app.conf.beat_schedule = {
         "task": "practice.tasks.send_due_nudges",
         "schedule": 60.0,
     },
+    "send-due-follow-ups": {
+        "task": "practice.tasks.send_due_follow_ups",
+        "schedule": 60.0,
+    },
+    "send-weekly-digests": {
+        "task": "practice.tasks.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
     "close-due-vibrancy-rounds": {
         "task": "communities.tasks.close_due_vibrancy_rounds",
         "schedule": 300.0,

@@ -58,9 +58,8 @@ def request_filter(qs: QuerySet[HelpRequest], name: str, *, user: User, now: dat
     if name == "overdue":
         return qs.filter(status=HelpRequest.Status.OPEN, first_response_at__isnull=True, response_due_at__lte=now)
     if name == "follow-up":
-        # "Advice taken, outcome not reported yet". Outcomes arrive with the learning loops;
-        # until then every request with an "I'll try this" response waits for its follow-up.
-        return qs.filter(_has_try()).exclude(status=HelpRequest.Status.WITHDRAWN)
+        # "Advice taken, outcome not reported yet".
+        return qs.filter(_has_try(), outcome__isnull=True).exclude(status=HelpRequest.Status.WITHDRAWN)
     if name == "closed":
         return qs.filter(status__in=HelpRequest.CONCLUDED)
     if name == "mine":
@@ -274,3 +273,54 @@ def open_requests_recent(*, community: Community, limit: int = 5) -> list[HelpRe
         .annotate(advice_count=Count("advice", filter=Q(advice__hidden_at__isnull=True)))
         .order_by("-last_activity_at", "-id")[:limit]
     )
+
+
+# --- the value funnel (learning loops; also read by the value report) -------------------------
+
+
+def value_funnel(community: Community, *, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """asked → answered → advice taken → outcome reported → captured as learning, in one query.
+
+    Counts the community's requests (not hidden) posted in [since, until): *asked* all of them,
+    *answered* those with a first response, *advice taken* those with an "I'll try this",
+    *outcome reported* those whose asker reported a closing outcome. ``captured`` (learning
+    artefacts drawn from them) is filled in by the emergent-learning area; None means "not counted".
+    """
+    from practice.models import Outcome
+
+    qs = HelpRequest.objects.filter(community=community, hidden_at__isnull=True)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    figures = qs.annotate(
+        took=_has_try(), reported=Exists(Outcome.objects.filter(request=OuterRef("pk")))
+    ).aggregate(
+        asked=Count("id"),
+        answered=Count("id", filter=Q(first_response_at__isnull=False)),
+        advice_taken=Count("id", filter=Q(took=True)),
+        outcome_reported=Count("id", filter=Q(reported=True)),
+    )
+    figures["captured"] = None
+    return figures
+
+
+FUNNEL_STEPS = (
+    ("asked", "Asked"),
+    ("answered", "Answered"),
+    ("advice_taken", "Advice taken"),
+    ("outcome_reported", "Outcome reported"),
+    ("captured", "Captured as learning"),
+)
+
+
+def funnel_steps(funnel: dict) -> list[dict]:
+    """The funnel as rows for a table or chart: label, count (None → "—"), share of the step before."""
+    rows, previous = [], None
+    for key, label in FUNNEL_STEPS:
+        count = funnel.get(key)
+        share = count / previous if count is not None and previous else None
+        rows.append({"key": key, "label": label, "count": count, "share": share})
+        if count is not None:
+            previous = count
+    return rows

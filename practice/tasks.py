@@ -11,3 +11,19 @@ from practice import services
 def send_due_nudges() -> int:
     """Sweep the nudge outbox: remind experts and facilitators of overdue requests."""
     return services.nudges_send_due()
+
+
+@shared_task
+def send_due_follow_ups() -> int:
+    """Sweep the learning loops: remind askers how advice turned out; lapse loops past the last reminder."""
+    from practice.services import loops
+
+    return loops.follow_ups_send_due()
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    """Queue each member's weekly digest (once per user and week; the outbox delivers it)."""
+    from practice.services import loops
+
+    return loops.weekly_digests_send()

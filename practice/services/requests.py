@@ -23,6 +23,7 @@ from communities.services.community import activity_record
 from communities.services.members import tags_from_text
 from communities.services.notify import notify
 from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+from practice.services import loops
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +268,8 @@ def advice_create(*, help_request: HelpRequest, author: User, body: str, now: da
         _cancel_nudges(help_request)
     else:
         _touch(help_request, now)
+    # A new answer stops a running follow-up cycle and starts a fresh one.
+    loops.follow_up_on_new_answer(help_request=help_request, now=now)
     notify(
         recipients=[help_request.author],
         category=Category.ADVICE,
@@ -328,6 +331,9 @@ def advice_respond(
     if not created:
         return response, False
     _touch(help_request, now)
+    if kind == AdviceResponse.Kind.TRY:
+        # The learning loop: a follow-up row, due later (the sweep sends it; no broker here).
+        loops.follow_up_open(help_request=help_request, asker=author, now=now)
     notify(
         recipients=[advice.author] if advice.author else [],
         category=Category.ADVICE,
