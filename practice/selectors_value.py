@@ -1,0 +1,254 @@
+"""The practice parts of the sponsor's value report: value-creation stories, practice health over a
+period, and the practice contributions counted in participation.
+
+Periods are ``communities.selectors.value.ReportPeriod`` objects: half-open ``[start, end)``
+intervals of UTC instants built from the community's local calendar days, and the period of the
+same length just before. Every figure is computed in SQL, both periods in the same query, so each
+function costs a fixed number of queries whatever the number of requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
+
+from communities.models import Community
+from communities.selectors.value import ReportPeriod, contribution_source
+from practice.models import (
+    Advice,
+    AdviceResponse,
+    ArtefactVersion,
+    DiscussionComment,
+    FollowUp,
+    HelpRequest,
+    Kudos,
+    Outcome,
+)
+
+MAX_STORIES = 12
+STORY_RESULTS = (Outcome.Result.RESOLVED, Outcome.Result.PARTLY)
+
+CURRENT, PREVIOUS = 1, 0
+
+
+def _bucket(field: str, period: ReportPeriod) -> Case:
+    """1 for rows of the current period, 0 for the period before (rows are limited to both)."""
+    return Case(
+        When(**{f"{field}__gte": period.current.start}, then=Value(CURRENT)),
+        default=Value(PREVIOUS),
+        output_field=IntegerField(),
+    )
+
+
+def _in(field: str, start: datetime, end: datetime) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+# --- Value-creation stories -------------------------------------------------------------------
+
+
+@dataclass
+class Stories:
+    stories: list[Outcome]
+    total: int
+    previous_total: int
+
+
+def story_outcomes(community: Community) -> QuerySet[Outcome]:
+    """Outcomes that may appear as stories: resolved or partly, the asker opted in, the request not
+    hidden by a facilitator. A withdrawn consent (``story_consent=False``) removes the story."""
+    return Outcome.objects.filter(
+        community=community,
+        story_consent=True,
+        result__in=STORY_RESULTS,
+        request__hidden_at__isnull=True,
+    )
+
+
+def value_stories(community: Community, period: ReportPeriod, *, limit: int = MAX_STORIES) -> Stories:
+    """The period's value-creation stories, most recent first, with the helpful advice (three queries).
+
+    A story belongs to the period in which its outcome was reported.
+    """
+    qs = story_outcomes(community)
+    counts = qs.filter(_in("recorded_at", period.previous.start, period.current.end)).aggregate(
+        total=Count("pk", filter=Q(recorded_at__gte=period.current.start)),
+        previous_total=Count("pk", filter=Q(recorded_at__lt=period.current.start)),
+    )
+    helpful = Advice.objects.filter(hidden_at__isnull=True).select_related("author").order_by("created_at", "id")
+    stories = list(
+        qs.filter(_in("recorded_at", period.current.start, period.current.end))
+        .select_related("request")
+        .prefetch_related(Prefetch("helpful_advice", queryset=helpful, to_attr="helped"))
+        .order_by("-recorded_at", "-id")[:limit]
+    )
+    return Stories(stories=stories, total=counts["total"], previous_total=counts["previous_total"])
+
+
+# --- Practice health over a period -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodHealth:
+    """Practice health of the requests posted in one period (DESIGN.md §5), as known at report time."""
+
+    median_first_response: timedelta | None = None
+    responded: int = 0
+    within: int = 0
+    missed: int = 0
+    lapsed: int = 0
+
+    @property
+    def within_share(self) -> float | None:
+        total = self.within + self.missed
+        return self.within / total if total else None
+
+
+def _medians(community: Community, period: ReportPeriod) -> dict[int, timedelta]:
+    """Median time to first response per period, over requests posted in it that got one (one query).
+
+    Row numbers over the waits, per period (a window function, on SQLite and PostgreSQL alike):
+    the middle row, or the mean of the two middle rows of an even count.
+    """
+    rows = (
+        HelpRequest.objects.filter(
+            _in("created_at", period.previous.start, period.current.end),
+            community=community,
+            hidden_at__isnull=True,
+            first_response_at__isnull=False,
+        )
+        .annotate(
+            bucket=_bucket("created_at", period),
+            wait=ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()),
+        )
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("bucket")], order_by=[F("wait").asc(), F("id").asc()]),
+            total=Window(Count("id"), partition_by=[F("bucket")]),
+        )
+        .filter(Q(position=(F("total") + 1) / 2) | Q(position=(F("total") + 2) / 2))
+        .values_list("bucket", "wait")
+    )
+    middles: dict[int, list[timedelta]] = {}
+    for bucket, wait in rows:
+        middles.setdefault(bucket, []).append(wait)
+    return {bucket: sum(waits, timedelta()) / len(waits) for bucket, waits in middles.items()}
+
+
+def period_health(community: Community, period: ReportPeriod) -> dict[int, PeriodHealth]:
+    """Practice health for the period (``CURRENT``) and the one before (``PREVIOUS``), in three queries.
+
+    * time to first response: the median over the period's requests that received one;
+    * responded within the commitment: first responses by the due time, against late ones plus
+      requests still open and unanswered past their due time (as at the report's moment);
+    * lapsed loops: follow-ups that lapsed in the period (maximum reminders, no outcome yet).
+    Requests a facilitator hid are left out.
+    """
+    now = period.now
+    cur, prev = period.current, period.previous
+    waiting = Q(status=HelpRequest.Status.OPEN, first_response_at__isnull=True, response_due_at__lte=now)
+    within = Q(first_response_at__lte=F("response_due_at"))
+    missed = Q(first_response_at__gt=F("response_due_at")) | waiting
+    answered = Q(first_response_at__isnull=False)
+    now_q, before_q = _in("created_at", cur.start, cur.end), _in("created_at", prev.start, prev.end)
+    counts = HelpRequest.objects.filter(
+        _in("created_at", prev.start, cur.end), community=community, hidden_at__isnull=True
+    ).aggregate(
+        responded=Count("pk", filter=now_q & answered),
+        within=Count("pk", filter=now_q & within),
+        missed=Count("pk", filter=now_q & missed),
+        responded_before=Count("pk", filter=before_q & answered),
+        within_before=Count("pk", filter=before_q & within),
+        missed_before=Count("pk", filter=before_q & missed),
+    )
+    lapsed = FollowUp.objects.filter(
+        _in("lapsed_at", prev.start, cur.end), community=community, state=FollowUp.State.LAPSED
+    ).aggregate(
+        now=Count("pk", filter=Q(lapsed_at__gte=cur.start)),
+        before=Count("pk", filter=Q(lapsed_at__lt=cur.start)),
+    )
+    medians = _medians(community, period)
+    return {
+        CURRENT: PeriodHealth(
+            median_first_response=medians.get(CURRENT),
+            responded=counts["responded"],
+            within=counts["within"],
+            missed=counts["missed"],
+            lapsed=lapsed["now"],
+        ),
+        PREVIOUS: PeriodHealth(
+            median_first_response=medians.get(PREVIOUS),
+            responded=counts["responded_before"],
+            within=counts["within_before"],
+            missed=counts["missed_before"],
+            lapsed=lapsed["before"],
+        ),
+    }
+
+
+# --- Contributions counted in participation (communities.selectors.value.participation) ---------
+
+
+@contribution_source("help requests")
+def _requests(community: Community, since: datetime, until: datetime) -> QuerySet:
+    return HelpRequest.objects.filter(
+        _in("created_at", since, until), community=community, author__isnull=False
+    ).values_list("author_id", "created_at")
+
+
+@contribution_source("advice")
+def _advice(community: Community, since: datetime, until: datetime) -> QuerySet:
+    return Advice.objects.filter(
+        _in("created_at", since, until), request__community=community, author__isnull=False
+    ).values_list("author_id", "created_at")
+
+
+@contribution_source("discussion messages")
+def _discussion(community: Community, since: datetime, until: datetime) -> QuerySet:
+    return DiscussionComment.objects.filter(
+        _in("created_at", since, until), advice__request__community=community, author__isnull=False
+    ).values_list("author_id", "created_at")
+
+
+@contribution_source("responses to advice")
+def _responses(community: Community, since: datetime, until: datetime) -> QuerySet:
+    return AdviceResponse.objects.filter(
+        _in("created_at", since, until), request__community=community, author__isnull=False
+    ).values_list("author_id", "created_at")
+
+
+@contribution_source("kudos")
+def _kudos(community: Community, since: datetime, until: datetime) -> QuerySet:
+    return Kudos.objects.filter(
+        Q(advice__request__community=community) | Q(outcome__community=community), _in("created_at", since, until)
+    ).values_list("user_id", "created_at")
+
+
+@contribution_source("outcomes")
+def _outcomes(community: Community, since: datetime, until: datetime) -> QuerySet:
+    return Outcome.objects.filter(
+        _in("recorded_at", since, until), community=community, author__isnull=False
+    ).values_list("author_id", "recorded_at")
+
+
+@contribution_source("captured learning")
+def _learning(community: Community, since: datetime, until: datetime) -> QuerySet:
+    # Drafting an artefact and every later edit: each saved version is a contribution.
+    return ArtefactVersion.objects.filter(
+        _in("created_at", since, until), artefact__community=community, author__isnull=False
+    ).values_list("author_id", "created_at")
