@@ -1,0 +1,45 @@
+"""Captured learning on the community home (the newcomer path) and the dashboard (registered in apps.py)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from communities.access import CommunityAccess
+from practice import selectors_learning as selectors
+
+
+def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    """ "Start here" for members who joined in the last 30 days, when the path has items (one query)."""
+    if not access.is_newcomer:
+        return None
+    path = selectors.newcomer_path(community=access.community, user=request.user)
+    if not path:
+        return None
+    read = sum(1 for item in path if item.is_read)
+    return {
+        "template": "practice/learning/_home_path.html",
+        "column": "side",
+        "path": path,
+        "read": read,
+        "percent": round(100 * read / len(path)),
+    }
+
+
+def dashboard_learning(request: HttpRequest, access: CommunityAccess) -> dict | None:
+    """Captured learning: artefacts per month, share of closed loops captured, the two warnings (five queries)."""
+    if not access.is_member:
+        return None
+    health = selectors.learning_health(community=access.community)
+    peak = max((n for _, n in health.per_month), default=0)
+    return {
+        "template": "practice/learning/_dashboard_learning.html",
+        "health": health,
+        "peak": peak,
+        "thresholds": {
+            "reactive_min_requests": selectors.REACTIVE_MIN_REQUESTS,
+            "reactive_ratio": selectors.REACTIVE_MAX_CAPTURE_RATIO,
+            "narrow_top": selectors.NARROW_TOP_TAGS,
+            "narrow_share": selectors.NARROW_MAX_SHARE,
+        },
+        "community": access.community,
+    }
