@@ -40,4 +40,9 @@ app.conf.beat_schedule = {
         "task": "communities.tasks.close_due_vibrancy_rounds",
         "schedule": 300.0,
     },
+    # Daily, so a community's month (in its own time zone) starts with its report; once per sponsor and month.
+    "send-monthly-value-reports": {
+        "task": "communities.tasks.send_monthly_value_reports",
+        "schedule": crontab(minute=0, hour=6),
+    },
 }

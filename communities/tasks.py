@@ -23,3 +23,11 @@ def close_due_vibrancy_rounds() -> int:
     from communities.services import vibrancy
 
     return vibrancy.rounds_close_due()
+
+
+@shared_task
+def send_monthly_value_reports() -> int:
+    """Each sponsor's monthly value report (idempotent: one per sponsor, community and month)."""
+    from communities.services import value
+
+    return value.value_reports_send_monthly()

@@ -84,6 +84,8 @@ class Span:
     @property
     def label(self) -> str:
         first, last = self.first_day, self.last_day
+        if first == last:
+            return f"{first.day} {first:%b %Y}"
         if first.year == last.year:
             return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
         return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
