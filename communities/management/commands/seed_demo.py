@@ -34,5 +34,7 @@ class Command(BaseCommand):
 def _area_seeders() -> list:
     from communities.demo import direction, members, vibrancy
     from practice import demo as practice_demo
+    from practice import demo_value
 
-    return [members.seed, direction.seed, vibrancy.seed, practice_demo.seed]
+    # demo_value last: learning loops inside the value report's default period (the last full quarter).
+    return [members.seed, direction.seed, vibrancy.seed, practice_demo.seed, demo_value.seed]
