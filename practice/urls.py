@@ -1,6 +1,7 @@
 from django.urls import path
 
 from practice import views
+from practice.views import learning, loops
 
 app_name = "practice"
 
@@ -25,4 +26,28 @@ urlpatterns = [
         views.comment_moderate,
         name="request-comment-moderate",
     ),
+    # Learning loops: how the advice turned out.
+    path("requests/<int:pk>/outcome/", loops.outcome, name="request-outcome"),
+    path("requests/<int:pk>/outcome/consent/", loops.outcome_consent, name="request-outcome-consent"),
+    path("requests/<int:pk>/outcome/kudos/", loops.outcome_kudos, name="request-outcome-kudos"),
+    path("requests/<int:pk>/follow-up/stop/", loops.follow_up_stop, name="request-follow-up-stop"),
+    path("requests/<int:pk>/follow-up/resume/", loops.follow_up_resume, name="request-follow-up-resume"),
+    # "Don't ask twice": suggestions while writing a request (named "request-…" so the Requests tab stays active).
+    path("requests/suggestions/", learning.request_suggestions, name="request-suggestions"),
+    # Captured learning: every name starts with "learning" so the Learning tab stays active.
+    path("learning/", learning.learning_list, name="learning"),
+    path("learning/new/", learning.learning_new, name="learning-new"),
+    path("learning/handbook/", learning.learning_handbook, name="learning-handbook"),
+    path("learning/path/", learning.learning_path, name="learning-path"),
+    path("learning/path/add/", learning.learning_path_add, name="learning-path-add"),
+    path("learning/path/<int:item_pk>/remove/", learning.learning_path_remove, name="learning-path-remove"),
+    path("learning/path/<int:item_pk>/move/", learning.learning_path_move, name="learning-path-move"),
+    path("learning/path/<int:item_pk>/read/", learning.learning_path_read, name="learning-path-read"),
+    path("learning/from-request/<int:pk>/", learning.learning_from_request, name="learning-from-request"),
+    path("learning/from-outcome/<int:pk>/", learning.learning_from_outcome, name="learning-from-outcome"),
+    path("learning/<int:pk>/", learning.learning_detail, name="learning-detail"),
+    path("learning/<int:pk>/edit/", learning.learning_edit, name="learning-edit"),
+    path("learning/<int:pk>/publish/", learning.learning_publish, name="learning-publish"),
+    path("learning/<int:pk>/unpublish/", learning.learning_unpublish, name="learning-unpublish"),
+    path("learning/<int:pk>/versions/<int:version_pk>/", learning.learning_version, name="learning-version"),
 ]

@@ -103,10 +103,10 @@ def learning_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def learning_version(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
+def learning_version(request: HttpRequest, slug: str, pk: int, version_pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     artefact = _get_artefact(request, access, pk)
-    version = get_object_or_404(artefact.versions.select_related("author"), number=number)
+    version = get_object_or_404(artefact.versions.select_related("author"), pk=version_pk)
     parts = [(name, label, version.fields.get(name, "")) for name, label in KIND_FIELDS[version.kind]]
     context = _context(access, artefact=artefact, version=version, parts=parts)
     return render(request, "practice/learning/version.html", context)
@@ -117,15 +117,12 @@ def learning_version(request: HttpRequest, slug: str, pk: int, number: int) -> H
 
 @login_required
 def learning_new(request: HttpRequest, slug: str) -> HttpResponse:
-    """Capture from scratch: first choose the kind."""
+    """Capture from scratch: choose the kind (no ``?kind=``), then write it (``?kind=faq``)."""
     access = community_for_member(request, slug)
-    kinds = [(value, label, KIND_INTROS[value]) for value, label in Artefact.Kind.choices]
-    return render(request, "practice/learning/choose.html", _context(access, kinds=kinds))
-
-
-@login_required
-def learning_new_kind(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    access = community_for_member(request, slug)
+    kind = request.GET.get("kind", "")
+    if not kind:
+        kinds = [(value, label, KIND_INTROS[value]) for value, label in Artefact.Kind.choices]
+        return render(request, "practice/learning/choose.html", _context(access, kinds=kinds))
     if kind not in KIND_FIELDS:
         raise Http404
     form = ArtefactForm(request.POST or None, community=access.community, kind=kind)

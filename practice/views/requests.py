@@ -24,7 +24,9 @@ from practice.forms import (
     ResponseForm,
     TextForm,
 )
+from practice.forms_learning import SecondarySubmit
 from practice.models import EDIT_WINDOW, Advice, AdviceResponse, DiscussionComment, HelpRequest
+from practice.views.learning import learning_preview
 
 PAGE_SIZE = 20
 
@@ -109,7 +111,12 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.community
     form = HelpRequestForm(request.POST or None, community=community)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    # "Don't ask twice" without JavaScript: the preview step shows matching learning and concluded requests.
+    previewing = request.method == "POST" and "preview" in request.POST
+    suggestions = None
+    if previewing:
+        form, suggestions = learning_preview(request, community)
+    elif request.method == "POST" and form.is_valid():
         limited = _rate_limited(request, "practice.request", services.REQUEST_RATE)
         if limited:
             form.add_error(None, limited)
@@ -131,7 +138,15 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, "Your request is posted. Members with matching expertise have been told.")
                 return redirect(help_request)
-    context = {"access": access, "community": community, "form": form, "editing": False}
+    form.helper.add_input(SecondarySubmit("preview", "Preview and check for answers"))
+    context = {
+        "access": access,
+        "community": community,
+        "form": form,
+        "editing": False,
+        "previewing": previewing,
+        "suggestions": suggestions,
+    }
     return render(request, "practice/requests/form.html", context, status=status)
 
 

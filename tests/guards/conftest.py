@@ -47,6 +47,7 @@ from tests.practice.factories import (
     HelpRequestFactory,
     KudosFactory,
 )
+from tests.practice.factories_learning import ArtefactFactory, NewcomerPathItemFactory
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ def _seed(
     KudosFactory(advice=advice, user=asker)
     ActivityLog.objects.create(community=community, actor=facilitator, action="purpose", summary="Purpose set")
     notification = NotificationFactory(user=reader, community=community, url=help_request.get_absolute_url())
+    artefact = ArtefactFactory(community=community, authors=[writer], published=True, tags=[tag])
+    artefact_version = artefact.versions.create(number=1, kind=artefact.kind, title=artefact.title, author=writer)
+    path_item = NewcomerPathItemFactory(artefact=artefact)
     return {
         "membership": Membership.objects.get(community=community, user=target),
         "vision_draft": draft,
@@ -102,6 +106,9 @@ def _seed(
         "advice": advice,
         "comment": comment,
         "notification": notification,
+        "artefact": artefact,
+        "artefact_version": artefact_version,
+        "path_item": path_item,
         "invitation_token": invitation_token,  # the link's token (only its digest is stored)
         "unsubscribe_token": unsubscribe_token(user=reader, category="requests"),
     }

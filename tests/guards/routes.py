@@ -175,6 +175,24 @@ ROUTES: dict[str, Route] = {
     ),
     "practice:request-comment-moderate": page(FACILITATOR_PAGE, pk="help_request", comment_pk="comment"),
     # Learning (issue 6/7) and the value report (issue 9) add their lines here.
+    # Captured learning: "artefact" is published and written by core; drafts are covered per persona in
+    # tests/practice/test_learning_permissions.py.
+    "practice:request-suggestions": page(MEMBER_PAGE),
+    "practice:learning": page(MEMBER_PAGE),
+    "practice:learning-new": page(MEMBER_PAGE),
+    "practice:learning-handbook": page(MEMBER_PAGE),
+    "practice:learning-path": page(CORE_PAGE),
+    "practice:learning-path-add": action(CORE_ACTION),
+    "practice:learning-path-remove": action(CORE_ACTION, item_pk="path_item"),
+    "practice:learning-path-move": action(CORE_ACTION, item_pk="path_item"),
+    "practice:learning-path-read": action(MEMBER_ACTION, item_pk="path_item"),
+    "practice:learning-from-request": action(MEMBER_ACTION, pk="help_request"),
+    "practice:learning-from-outcome": action(CORE_ACTION, pk="help_request"),
+    "practice:learning-detail": page(MEMBER_PAGE, pk="artefact"),
+    "practice:learning-edit": page(CORE_PAGE, pk="artefact"),  # published: the core group edits
+    "practice:learning-publish": action(CORE_ACTION, pk="artefact"),
+    "practice:learning-unpublish": action(CORE_ACTION, pk="artefact"),
+    "practice:learning-version": page(MEMBER_PAGE, pk="artefact", version_pk="artefact_version"),
 }
 
 # Parts of the URL map the table leaves out, with the reason. Everything else must have a line.

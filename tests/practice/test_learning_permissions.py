@@ -91,7 +91,9 @@ def test_it_keeps_drafts_out_of_every_page_ordinary_members_reach(
 
 @pytest.mark.parametrize("persona", ["newcomer", "member", "core", "facilitator", "sponsor"])
 def test_it_searches_drafts_only_for_those_who_may_see_them(persona, personas, as_user, community, draft, published):
-    response = as_user(personas[persona]).get(reverse("practice:learning", kwargs={"slug": community.slug}), {"q": "potassium"})
+    response = as_user(personas[persona]).get(
+        reverse("practice:learning", kwargs={"slug": community.slug}), {"q": "potassium"}
+    )
     html = response.content.decode()
     assert PUBLISHED_TITLE in html
     assert (DRAFT_TITLE in html) == (persona in ("core", "facilitator", "sponsor"))
