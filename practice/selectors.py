@@ -283,10 +283,15 @@ def value_funnel(community: Community, *, since: datetime | None = None, until: 
 
     Counts the community's requests (not hidden) posted in [since, until): *asked* all of them,
     *answered* those with a first response, *advice taken* those with an "I'll try this",
-    *outcome reported* those whose asker reported a closing outcome. ``captured`` (learning
-    artefacts drawn from them) is filled in by the emergent-learning area; None means "not counted".
+    *outcome reported* those whose asker reported a closing outcome. *captured* (DESIGN.md §5,
+    "captured learning": the share of closed loops that produced an artefact) counts the requests
+    with an outcome reported whose outcome or thread produced learning: a *published* artefact lists
+    the outcome or the request among its sources (a case story from the loop, a thread summary).
+    Drafts do not count, and a summary of a thread without a closed loop is not a captured loop, so
+    every step stays a subset of the one before.
     """
     from practice.models import Outcome
+    from practice.selectors_learning import CAPTURED, request_captured_annotations
 
     qs = HelpRequest.objects.filter(community=community, hidden_at__isnull=True)
     if since is not None:
@@ -294,14 +299,16 @@ def value_funnel(community: Community, *, since: datetime | None = None, until: 
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     figures = qs.annotate(
-        took=_has_try(), reported=Exists(Outcome.objects.filter(request=OuterRef("pk")))
+        took=_has_try(),
+        reported=Exists(Outcome.objects.filter(request=OuterRef("pk"))),
+        **request_captured_annotations(),
     ).aggregate(
         asked=Count("id"),
         answered=Count("id", filter=Q(first_response_at__isnull=False)),
         advice_taken=Count("id", filter=Q(took=True)),
         outcome_reported=Count("id", filter=Q(reported=True)),
+        captured=Count("id", filter=Q(reported=True) & CAPTURED),
     )
-    figures["captured"] = None
     return figures
 
 

@@ -351,14 +351,22 @@ def captured_learning(
     return CapturedLearning(closed_loops=figures["closed"], captured=figures["captured"])
 
 
-def captured_request_ids(*, community: Community) -> QuerySet:
-    """Ids of the community's help requests whose thread or outcome produced a published artefact."""
-    return HelpRequest.objects.filter(community=community).filter(
-        Exists(Artefact.source_requests.through.objects.filter(helprequest_id=OuterRef("pk"),
-                                                               artefact__status=PUBLISHED))
-        | Exists(Artefact.source_outcomes.through.objects.filter(outcome__request_id=OuterRef("pk"),
-                                                                 artefact__status=PUBLISHED))
-    ).values("pk")  # fmt: skip
+def request_captured_annotations() -> dict[str, Exists]:
+    """For a HelpRequest queryset: ``captured_thread`` / ``captured_outcome`` — a *published* artefact
+    lists the request, or its outcome, as a source. A request is captured when either is true."""
+    return {
+        "captured_thread": Exists(
+            Artefact.source_requests.through.objects.filter(helprequest_id=OuterRef("pk"), artefact__status=PUBLISHED)
+        ),
+        "captured_outcome": Exists(
+            Artefact.source_outcomes.through.objects.filter(
+                outcome__request_id=OuterRef("pk"), artefact__status=PUBLISHED
+            )
+        ),
+    }
+
+
+CAPTURED = Q(captured_thread=True) | Q(captured_outcome=True)
 
 
 def artefacts_per_month(

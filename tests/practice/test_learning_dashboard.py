@@ -108,3 +108,22 @@ def test_it_computes_the_dashboard_figures_in_five_queries(community, django_ass
         ArtefactFactory(community=community, published=True, tags=[TagFactory(community=community)])
     with django_assert_num_queries(5):
         selectors.learning_health(community=community, now=NOW)
+
+
+def test_it_fills_the_captured_step_of_the_value_funnel(community, facilitator):
+    from practice.selectors import value_funnel
+
+    by_outcome, by_thread, draft_only, uncaptured = (_outcome(community) for _ in range(4))
+    learning.artefact_publish(
+        artefact=learning.artefact_draft_from_outcome(outcome=by_outcome, author=facilitator), actor=facilitator
+    )
+    summary = ArtefactFactory(community=community, published=True)
+    summary.source_requests.add(by_thread.request)
+    learning.artefact_draft_from_outcome(outcome=draft_only, author=facilitator)
+    # A thread summarised without a closed loop is learning, but not a captured loop.
+    no_loop = HelpRequestFactory(community=community, created_at=NOW - timedelta(days=3))
+    ArtefactFactory(community=community, published=True).source_requests.add(no_loop)
+    funnel = value_funnel(community)
+    assert (funnel["asked"], funnel["outcome_reported"], funnel["captured"]) == (5, 4, 2)
+    assert uncaptured
+    assert value_funnel(community, since=NOW)["captured"] == 0
