@@ -18,6 +18,11 @@ class PracticeConfig(AppConfig):
         register_tab("Learning", "practice:learning", role="member", order=50, active_prefix="practice:learning")
         register("home", "newcomer-path", order=15)(sections_learning.home_newcomer_path)
         register("dashboard", "captured-learning", order=70)(sections_learning.dashboard_learning)
+        # The weekly digest gains "newly published learning" (after the loops' own sections).
+        from practice.services import learning as learning_services
+        from practice.services import loops as loops_services
+
+        loops_services.digest_section_register(learning_services.digest_new_learning)
 
         # The sponsor's value report: the page lives in communities; these sections (and the practice
         # contributions counted in its participation figures) come from practice/sections_value.py.
