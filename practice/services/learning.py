@@ -98,6 +98,7 @@ def _clean_fields(kind: str, fields: dict[str, str]) -> dict[str, str]:
         raise ValidationError("Choose what kind of learning this is.")
     own = {name for name, _ in KIND_FIELDS[kind]}
     out = {name: (fields.get(name) or "").strip() if name in own else "" for name in ALL_TEXT_FIELDS}
+    out["period"] = out["period"][: Artefact._meta.get_field("period").max_length]
     if not any(out[name] for name in own):
         raise ValidationError("Write at least one part of it.")
     return out

@@ -2,7 +2,9 @@
 
 A corpus of payloads (``xss_payloads.txt``: Markdown links and images with javascript:, data: and
 vbscript: URLs in many encodings, raw HTML, filter-evasion vectors) plus Hypothesis mutations go
-through the Markdown pipeline, the request and list pages, and the notification emails. No output
+through the Markdown pipeline, the request and list pages, the notification emails, and captured
+learning (every kind of artefact, its versions, the handbook, the newcomer path, the dashboard, the
+suggestions on the new-request form and the weekly digest). No output
 may hold a script-capable tag, an ``on*`` attribute, or a URL whose scheme is not http, https or mailto.
 """
 
@@ -20,7 +22,8 @@ from hypothesis import strategies as st
 from childsys.lib.markdown import ALLOWED_TAGS, render_markdown
 from communities.models import OutboundEmail
 from practice import services
-from practice.models import HelpRequest
+from practice.models import ALL_TEXT_FIELDS, KIND_FIELDS, Artefact, HelpRequest, Outcome
+from practice.services import learning
 
 PAYLOADS = [
     line.replace("\\n", "\n").replace("\\t", "\t").replace("\\0", "\x00")
@@ -212,6 +215,70 @@ def _check_pages(client, hr, *, moderator=None) -> None:
             assert problems(response.content.decode(), fragment=False) == [], url
 
 
+def _capture_learning(hr: HelpRequest, *, author, curator) -> list[Artefact]:
+    """Hostile text through captured learning: every kind with the payload in every part, an edit,
+    a thread summary and a case story from an outcome (both quote the payload), all published and on
+    the newcomer path."""
+    community = hr.community
+    payload = hr.situation
+    artefacts = [
+        learning.artefact_create(
+            community=community,
+            author=author,
+            kind=kind,
+            title=payload[:160] or "x",
+            fields=dict.fromkeys(ALL_TEXT_FIELDS, payload),
+        )
+        for kind in KIND_FIELDS
+    ]
+    everywhere = dict.fromkeys(ALL_TEXT_FIELDS, payload)
+    learning.artefact_edit(artefact=artefacts[0], editor=curator, title=payload[:160] or "x", fields=everywhere)
+    artefacts.append(learning.artefact_draft_from_request(help_request=hr, author=author))
+    outcome = Outcome.objects.create(
+        request=hr,
+        community=community,
+        author=hr.author,
+        result="resolved",
+        what_worked=payload,
+        what_didnt=payload,
+        do_differently=payload,
+    )
+    outcome.helpful_advice.set(hr.advice.all())
+    artefacts.append(learning.artefact_draft_from_outcome(outcome=outcome, author=curator))
+    for artefact in artefacts:
+        learning.artefact_publish(artefact=artefact, actor=curator)
+        learning.path_add(community=community, artefact=artefact, actor=curator)
+    return artefacts
+
+
+def _check_learning_pages(community, artefacts, *, reader, curator, newcomer) -> None:
+    slug = community.slug
+    first = artefacts[0]
+    pages = [
+        (reader, reverse("practice:learning", kwargs={"slug": slug})),
+        (reader, reverse("practice:learning-handbook", kwargs={"slug": slug})),
+        (newcomer, reverse("communities:home", kwargs={"slug": slug})),
+        (curator, reverse("practice:learning-path", kwargs={"slug": slug})),
+        (curator, reverse("practice:learning-edit", kwargs={"slug": slug, "pk": first.pk})),
+        (curator, reverse("communities:dashboard", kwargs={"slug": slug})),
+        (reader, reverse("practice:learning-version", kwargs={"slug": slug, "pk": first.pk,
+                                                              "version_pk": first.versions.get(number=1).pk})),
+        *[(reader, reverse("practice:learning-detail", kwargs={"slug": slug, "pk": a.pk})) for a in artefacts],
+    ]  # fmt: skip
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert problems(response.content.decode(), fragment=False) == [], url
+    # The new-request form's preview step shows the artefacts' (and requests') titles as suggestions.
+    title = first.title
+    response = reader.post(reverse("practice:request-new", kwargs={"slug": slug}), {"title": title, "preview": "1"})
+    assert response.status_code == 200
+    assert problems(response.content.decode(), fragment=False) == []
+    # The search box echoes the text searched for.
+    response = reader.get(reverse("practice:learning", kwargs={"slug": slug}), {"q": title[:200]})
+    assert problems(response.content.decode(), fragment=False) == []
+
+
 def _check_emails() -> None:
     for email in OutboundEmail.objects.all():
         assert problems(email.body_html, fragment=False) == [], email.subject
@@ -220,8 +287,10 @@ def _check_emails() -> None:
 
 @pytest.mark.django_db
 def test_it_renders_the_corpus_safely_on_the_request_pages_and_in_emails(
-    as_user, community, member, core, facilitator
+    as_user, community, member, core, facilitator, newcomer
 ):
+    from practice.services import loops
+
     asker, adviser, moderator = as_user(member), as_user(core), as_user(facilitator)
     for start in range(0, len(PAYLOADS), 25):
         # Twenty-five payloads per thread keeps the run short while every payload reaches every renderer.
@@ -229,6 +298,11 @@ def test_it_renders_the_corpus_safely_on_the_request_pages_and_in_emails(
         hr = _post_thread(community, member, core, chunk)
         _check_pages(asker, hr)
         _check_pages(adviser, hr, moderator=moderator)
+        # Captured learning: the same chunk in every part of every kind of artefact.
+        artefacts = _capture_learning(hr, author=member, curator=facilitator)
+        _check_learning_pages(community, artefacts, reader=asker, curator=moderator, newcomer=as_user(newcomer))
+        Artefact.objects.filter(pk__in=[a.pk for a in artefacts]).delete()  # keep each round's pages small
+    loops.weekly_digests_send()  # newly published learning in the weekly digest
     assert OutboundEmail.objects.count() > len(PAYLOADS) // 25
     _check_emails()
 
@@ -238,6 +312,18 @@ def test_it_renders_the_corpus_safely_on_the_request_pages_and_in_emails(
 def test_it_renders_single_payloads_safely_on_the_request_page(as_user, community, member, core, payload):
     hr = _post_thread(community, member, core, payload)
     _check_pages(as_user(member), hr)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", PAYLOADS[3::11])
+def test_it_renders_single_payloads_safely_on_the_learning_pages(
+    as_user, community, member, core, facilitator, newcomer, payload
+):
+    hr = _post_thread(community, member, core, payload)
+    artefacts = _capture_learning(hr, author=member, curator=facilitator)
+    _check_learning_pages(
+        community, artefacts, reader=as_user(member), curator=as_user(facilitator), newcomer=as_user(newcomer)
+    )
 
 
 @pytest.mark.django_db
