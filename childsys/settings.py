@@ -191,6 +191,8 @@ vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CHILD portal <noreply@child.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# An outbox row left "sending" this long (its worker died, SQLite only) is sent again.
+OUTBOX_STALE_CLAIM_SECONDS = env.int("OUTBOX_STALE_CLAIM_SECONDS", default=600)
 
 # --- Accounts (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "communities.User"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +18,7 @@ from communities.services.notify import queue_email, render_deferred
 log = logging.getLogger(__name__)
 
 # A row left in "sending" this long was claimed by a worker that died; it is claimed again.
-STALE_CLAIM = timedelta(minutes=10)
+STALE_CLAIM = timedelta(seconds=settings.OUTBOX_STALE_CLAIM_SECONDS)
 MAX_ATTEMPTS = 5
 
 
@@ -44,7 +45,13 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
 
 
 def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Send pending emails (and reclaim stale claims); return how many were sent."""
+    """Send pending emails (and reclaim stale claims); return how many were sent.
+
+    On PostgreSQL each email is claimed, sent and marked sent in ONE transaction (see
+    :func:`_deliver_in_transaction`); elsewhere (SQLite, which would block every writer while
+    SMTP answers) the claim is committed first and a worker's death leaves the row "sending"
+    until ``STALE_CLAIM`` has passed.
+    """
     now = now or timezone.now()
     candidates = list(
         OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING)
@@ -56,24 +63,101 @@ def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) ->
         )[:limit]
     )
     sent = 0
+    in_transaction = db_connection.features.has_select_for_update_skip_locked
+    deliver = _deliver_in_transaction if in_transaction else _deliver
     connection = get_connection()
-    for email_id, state in candidates:
-        if not _claim(email_id, expected_state=state, now=now):
-            continue  # another worker took it
-        email = render_deferred(OutboundEmail.objects.get(pk=email_id))
-        try:
-            _message(email, connection).send()
-        except Exception as exc:  # SMTP errors come in many types; record and retry later
-            log.warning("sending email %s failed: %s", email.message_id, exc)
-            final = email.attempts >= MAX_ATTEMPTS
-            OutboundEmail.objects.filter(pk=email_id).update(
-                state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
-                last_error=str(exc)[:500],
-            )
-            continue
-        OutboundEmail.objects.filter(pk=email_id).update(state=OutboundEmail.State.SENT, sent_at=timezone.now())
-        sent += 1
+    try:
+        for email_id, state in candidates:
+            _open(connection)  # one SMTP session for the sweep; reopened after a failure
+            if deliver(email_id, state=state, now=now, connection=connection):
+                sent += 1
+    finally:
+        _close(connection)
     return sent
+
+
+def _open(connection) -> None:
+    if hasattr(connection, "open"):
+        connection.open()
+
+
+def _close(connection) -> None:
+    if hasattr(connection, "close"):
+        connection.close()
+
+
+def _send(email: OutboundEmail, connection) -> str | None:
+    """Hand one email to the backend; return the error, or None when it was accepted."""
+    try:
+        _message(email, connection).send()
+    except Exception as exc:  # SMTP errors come in many types; record and retry later
+        log.warning("sending email %s failed: %s", email.message_id, exc)
+        _close(connection)
+        return str(exc)[:500] or exc.__class__.__name__
+    return None
+
+
+def _failed(email: OutboundEmail, error: str) -> None:
+    final = email.attempts >= MAX_ATTEMPTS
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
+        sent_at=None,
+        last_error=error,
+    )
+
+
+def _deliver(email_id: int, *, state: str, now: datetime, connection) -> bool:
+    """Claim (committed), send, mark sent: three short transactions, for databases without row locks."""
+    if not _claim(email_id, expected_state=state, now=now):
+        return False  # another worker took it
+    email = render_deferred(OutboundEmail.objects.get(pk=email_id))
+    error = _send(email, connection)
+    if error is not None:
+        _failed(email, error)
+        return False
+    OutboundEmail.objects.filter(pk=email_id).update(state=OutboundEmail.State.SENT, sent_at=timezone.now())
+    return True
+
+
+def _deliver_in_transaction(email_id: int, *, state: str, now: datetime, connection) -> bool:
+    """Claim, send and mark sent as one unit: the row is marked "sent" BEFORE the SMTP exchange,
+    inside a transaction that commits right after the server accepts the message.
+
+    - A worker killed before the server accepted rolls the transaction back: the row is "pending"
+      again at once (no stale-claim wait) and the next sweep delivers it. Nothing was delivered.
+    - A send that fails turns the row back to "pending" (or "failed") in the same transaction.
+    - Another worker skips the row while it is locked (SKIP LOCKED), then finds it no longer pending.
+
+    The one window left: a worker killed after the SMTP server accepted the message (its reply to
+    the final "." of DATA) and before the COMMIT left for the database — the few Python statements
+    between reading the "250" reply and sending COMMIT (microseconds). The transaction then rolls
+    back and the email is sent again by the next sweep, with the same Message-ID, so the receiver
+    can recognise the duplicate. SMTP offers no way to close this window: the sender cannot learn
+    whether a server accepted a message whose reply it never read.
+    """
+    with transaction.atomic():
+        # The lock is taken on the row's own primary key and state (no join, no subquery).
+        locked = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, state=state)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if locked is None:
+            return False  # another worker holds it, or it is no longer in that state
+        qs = OutboundEmail.objects.filter(pk=email_id, state=state)
+        if state == OutboundEmail.State.SENDING:
+            qs = qs.filter(claimed_at__lt=now - STALE_CLAIM)
+        if not qs.update(
+            state=OutboundEmail.State.SENT, claimed_at=now, sent_at=timezone.now(), attempts=F("attempts") + 1
+        ):
+            return False
+        email = render_deferred(OutboundEmail.objects.get(pk=email_id))
+        error = _send(email, connection)
+        if error is not None:
+            _failed(email, error)
+            return False
+    return True
 
 
 def daily_digests_send(*, now: datetime | None = None) -> int:

@@ -40,6 +40,7 @@ from practice.models import (
     Nudge,
     Outcome,
 )
+from practice.services import learning
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def _tell(
     email_context: dict,
     message_id_for: Callable[[User], str],
     body: str = "",
+    modes: dict[int, str] | None = None,
     now: datetime,
 ) -> int:
     """Like ``notify``, with a stable Message-ID per recipient (the sweep's emails must be recognisable).
@@ -111,7 +113,8 @@ def _tell(
     users = list({u.pk: u for u in recipients if u is not None and u.is_active}.values())
     if not users:
         return 0
-    modes = email_modes(users, category)
+    if modes is None or any(u.pk not in modes for u in users):
+        modes = email_modes(users, category)
     Notification.objects.bulk_create(
         Notification(
             user=u,
@@ -249,12 +252,16 @@ def follow_up_remind(
     # PostgreSQL: skip a row another worker is working on instead of queueing behind its lock (two
     # sweeps walking the same list would otherwise take turns). A no-op on SQLite, which serialises
     # writers anyway. The claim below decides; this only avoids the wait.
-    row = FollowUp.objects.select_for_update(skip_locked=True).filter(**expected).first()
+    row = (
+        FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("request__community", "request__author")
+        .filter(**expected)
+        .first()
+    )
     if row is None:
         return False
-    community = Community.objects.get(pk=row.community_id)
-    help_request = HelpRequest.objects.select_related("author").get(pk=row.request_id)
-    help_request.community = community
+    help_request = row.request
+    community = help_request.community
     # The claim filters on the loop's own row alone (primary key, state, counters, due time). A
     # filter through a join becomes "WHERE id IN (subquery)", which PostgreSQL does not re-check
     # after waiting for another worker's lock, so both would win.
@@ -296,7 +303,8 @@ def _remind(follow_up: FollowUp, help_request: HelpRequest, *, number: int, now:
     asker = help_request.author
     message_id = reminder_message_id(follow_up.pk, number)
     last = follow_up.cycle_reminders >= community.follow_up_max_reminders
-    emailed = bool(asker and asker.is_active and email_modes([asker], Category.FOLLOW_UPS)[asker.pk] == "immediate")
+    modes = email_modes([asker], Category.FOLLOW_UPS) if asker and asker.is_active else {}
+    emailed = bool(asker) and modes.get(asker.pk) == EmailMode.IMMEDIATE
     # The database's word that this reminder exists once: a second insert would fail the transaction.
     FollowUpReminder.objects.create(
         follow_up=follow_up, number=number, sent_at=now, message_id=message_id if emailed else ""
@@ -323,6 +331,7 @@ def _remind(follow_up: FollowUp, help_request: HelpRequest, *, number: int, now:
             "postponements_left": MAX_POSTPONEMENTS - follow_up.postponements,
         },
         message_id_for=lambda user: message_id,
+        modes=modes,
         now=now,
     )
 
@@ -357,9 +366,7 @@ def _tell_lapsed(follow_up: FollowUp, help_request: HelpRequest, *, now: datetim
 
 
 def _capture_shared_learning(outcome: Outcome, *, now: datetime) -> None:
-    """ "Share this as learning": the emergent-learning area drafts a case story or failure reflection."""
-    from practice.services import learning
-
+    """Share this as learning: the emergent-learning area drafts a case story or failure reflection."""
     learning.artefact_draft_from_outcome(outcome=outcome, author=outcome.author, now=now)
 
 

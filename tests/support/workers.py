@@ -42,21 +42,36 @@ def worker_env(*, email_dir: Path | None = None, extra: dict[str, str] | None = 
 
 @contextmanager
 def celery_workers(
-    count: int = 1, *, concurrency: int = 1, email_dir: Path | None = None, queues: str = "celery", log_dir: Path
+    count: int = 1,
+    *,
+    concurrency: int = 1,
+    email_dir: Path | None = None,
+    queues: str = "celery",
+    log_dir: Path,
+    pool: str = "prefork",
+    name: str = "test",
+    env: dict[str, str] | None = None,
 ) -> Iterator[list[subprocess.Popen]]:
-    """Run ``count`` worker processes for the duration of the block; stop them afterwards."""
+    """Run ``count`` worker processes for the duration of the block; stop them afterwards.
+
+    ``pool="solo"`` runs tasks in the worker process itself, so a SIGKILL of ``proc.pid`` kills
+    the task mid-run; ``name`` tells apart the workers of nested blocks (node names and log files
+    ``<name>-<i>.log``, or ``worker-<i>.log`` for the default name); ``env`` adds variables, such
+    as the ``EMAIL_URL`` of an SMTP server the test started.
+    """
     procs = []
     for i in range(count):
-        log = open(log_dir / f"worker-{i}.log", "w")  # noqa: SIM115 - closed with the process
+        log_name = f"worker-{i}.log" if name == "test" else f"{name}-{i}.log"
+        log = open(log_dir / log_name, "w")  # noqa: SIM115 - closed with the process
         procs.append(
             subprocess.Popen(
                 [
                     *[sys.executable, "-m", "celery", "-A", "childsys", "worker", "--loglevel", "INFO"],
-                    *["--concurrency", str(concurrency), "--pool", "prefork", "--queues", queues],
-                    *["--hostname", f"test{i}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                    *["--concurrency", str(concurrency), "--pool", pool, "--queues", queues],
+                    *["--hostname", f"{name}{i}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
                 ],
                 cwd=ROOT,
-                env=worker_env(email_dir=email_dir),
+                env=worker_env(email_dir=email_dir, extra=env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
