@@ -2,7 +2,17 @@
 
 from django.contrib import admin
 
-from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+from practice.models import (
+    Advice,
+    AdviceResponse,
+    Artefact,
+    ArtefactVersion,
+    DiscussionComment,
+    HelpRequest,
+    Kudos,
+    NewcomerPathItem,
+    Nudge,
+)
 
 
 class AdviceInline(admin.StackedInline):
@@ -58,3 +68,32 @@ class NudgeAdmin(admin.ModelAdmin):
     list_display = ["request", "level", "due_at", "state", "sent_at", "recipient_count"]
     list_filter = ["state", "level"]
     raw_id_fields = ["request"]
+
+
+# --- captured learning -----------------------------------------------------------------------------
+
+
+class ArtefactVersionInline(admin.TabularInline):
+    model = ArtefactVersion
+    extra = 0
+    fields = ["number", "author", "created_at", "title", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Artefact)
+class ArtefactAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "kind", "status", "version", "published_at"]
+    list_filter = ["kind", "status", "community"]
+    search_fields = ["title"]
+    raw_id_fields = ["created_by", "published_by", "authors", "source_requests", "source_advice", "source_outcomes"]
+    filter_horizontal = ["tags"]
+    date_hierarchy = "created_at"
+    inlines = [ArtefactVersionInline]
+
+
+@admin.register(NewcomerPathItem)
+class NewcomerPathItemAdmin(admin.ModelAdmin):
+    list_display = ["community", "position", "artefact", "added_by", "added_at"]
+    list_filter = ["community"]
+    raw_id_fields = ["artefact", "added_by"]
