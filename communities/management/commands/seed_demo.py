@@ -34,8 +34,17 @@ class Command(BaseCommand):
 def _area_seeders() -> list:
     from communities.demo import direction, members, vibrancy
     from practice import demo as practice_demo
-    from practice import demo_learning, demo_value
+    from practice import demo_learning, demo_loops, demo_value
 
     # demo_value after the requests: learning loops inside the value report's default period (the last
     # full quarter); demo_learning after both: it captures requests and a closed loop as learning.
-    return [members.seed, direction.seed, vibrancy.seed, practice_demo.seed, demo_value.seed, demo_learning.seed]
+    # demo_loops after demo_value: it tells how the remaining loops turned out and leaves reminders due now.
+    return [
+        members.seed,
+        direction.seed,
+        vibrancy.seed,
+        practice_demo.seed,
+        demo_value.seed,
+        demo_loops.seed,
+        demo_learning.seed,
+    ]
