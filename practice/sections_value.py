@@ -24,7 +24,7 @@ FUNNEL_STEPS = (
 )
 
 # The funnel chart (inline SVG, no script: prints as it shows): bars scaled to the first step.
-CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT = 640, 190, 34
+CHART_WIDTH, LABEL_WIDTH, VALUE_WIDTH, ROW_HEIGHT = 640, 190, 110, 34
 
 
 @dataclass
@@ -59,7 +59,7 @@ def funnel(access: CommunityAccess, period: ReportPeriod) -> list[FunnelStep]:
         prior = (key, label)
     top = max((s.count.value or 0 for s in steps), default=0)
     for s in steps:
-        s.bar = (CHART_WIDTH - LABEL_WIDTH - 60) * (s.count.value or 0) / top if top else 0
+        s.bar = (CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH) * (s.count.value or 0) / top if top else 0
     return steps
 
 

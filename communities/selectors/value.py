@@ -512,6 +512,7 @@ class Participation:
     newcomers_contributing: int = 0
     joined: int = 0  # members who joined in the period
     members: int = 0  # current members who had joined by the end of the period
+    members_active: int = 0  # … of whom contributed (contributors who left since are not among them)
 
     @property
     def top_share(self) -> float | None:
@@ -519,7 +520,7 @@ class Participation:
 
     @property
     def active_share(self) -> float | None:
-        return share(self.contributors, self.members)
+        return share(self.members_active, self.members)
 
     @property
     def carried_by_few(self) -> bool:
@@ -540,7 +541,13 @@ class ParticipationReport:
         c, p = self.current, self.previous
         return [
             Figure("participation.active", "Active members", c.contributors, p.contributors),
-            Figure("participation.active_share", "Share of members active", c.active_share, p.active_share, SHARE),
+            Figure(
+                "participation.active_share",
+                "Share of members active (of those who had joined by the period's end)",
+                c.active_share,
+                p.active_share,
+                SHARE,
+            ),
             Figure("participation.contributions", "Contributions", c.contributions, p.contributions),
             Figure("participation.joined", "Members who joined", c.joined, p.joined),
             Figure(
@@ -599,11 +606,14 @@ def participation(community: Community, period: ReportPeriod) -> ParticipationRe
            MAX((r.n * {TOP_PERCENT} + 99) / 100),
            SUM(CASE WHEN r.rn <= (r.n * {TOP_PERCENT} + 99) / 100 THEN r.cnt ELSE 0 END),
            SUM(CASE WHEN (r.bucket = 1 AND m.joined_at >= %s AND m.joined_at < %s)
-                      OR (r.bucket = 0 AND m.joined_at >= %s AND m.joined_at < %s) THEN 1 ELSE 0 END)
+                      OR (r.bucket = 0 AND m.joined_at >= %s AND m.joined_at < %s) THEN 1 ELSE 0 END),
+           SUM(CASE WHEN (r.bucket = 1 AND m.joined_at < %s) OR (r.bucket = 0 AND m.joined_at < %s)
+                    THEN 1 ELSE 0 END)
     FROM r LEFT JOIN {membership} m ON m.user_id = r.user_id AND m.community_id = %s
     GROUP BY r.bucket
     """  # noqa: S608 - only constants and placeholders are interpolated
-    params += [adapt(cur.start), adapt(cur.start), adapt(cur.end), adapt(prev.start), adapt(cur.start), community.pk]
+    params += [adapt(cur.start), adapt(cur.start), adapt(cur.end), adapt(prev.start), adapt(cur.start)]
+    params += [adapt(cur.end), adapt(cur.start), community.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = {bucket: row for bucket, *row in cursor.fetchall()}
@@ -615,7 +625,7 @@ def participation(community: Community, period: ReportPeriod) -> ParticipationRe
     )
 
     def build(bucket: int, joined: int, members_count: int) -> Participation:
-        n, total, top_n, top, newcomers = rows.get(bucket, (0, 0, 0, 0, 0))
+        n, total, top_n, top, newcomers, active_members = rows.get(bucket, (0, 0, 0, 0, 0, 0))
         return Participation(
             contributors=int(n or 0),
             contributions=_int(total),
@@ -624,6 +634,7 @@ def participation(community: Community, period: ReportPeriod) -> ParticipationRe
             newcomers_contributing=_int(newcomers),
             joined=joined,
             members=members_count,
+            members_active=_int(active_members),
         )
 
     return ParticipationReport(

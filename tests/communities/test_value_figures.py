@@ -265,7 +265,7 @@ def test_it_counts_active_members_newcomers_and_concentration():
     assert current.top_share == pytest.approx(0.55)
     assert current.carried_by_few and CARRIED_BY_FEW_SHARE == 0.5
     assert (current.joined, current.newcomers_contributing) == (2, 1)
-    assert current.members == 12
+    assert (current.members, current.members_active) == (12, 11)
     assert current.active_share == pytest.approx(11 / 12)
     previous = report.previous
     assert (previous.contributors, previous.contributions, previous.top_contributors) == (1, 1, 1)
@@ -298,3 +298,4 @@ def test_it_counts_people_who_have_no_role_any_more():
     HelpRequestFactory(community=community, author=gone, created_at=utc(2026, 8, 1))
     current = participation(community, report_period(community, now=NOW)).current
     assert (current.contributors, current.newcomers_contributing, current.members) == (1, 0, 0)
+    assert current.members_active == 0 and current.active_share is None  # a share of members, never above 100%
