@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
@@ -13,7 +15,7 @@ from practice.models import MAX_POSTPONEMENTS, Advice, FollowUp, HelpRequest, Ou
 class AdviceChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Advice) -> str:
         who = obj.author.name if obj.author else "a former member"
-        words = " ".join(obj.body.split())
+        words = " ".join(re.sub(r"[*_`#>\[\]]", "", obj.body).split())  # plain text: no Markdown marks
         return f"{who}: {words[:90]}{'…' if len(words) > 90 else ''}"
 
 
