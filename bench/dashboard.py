@@ -40,45 +40,13 @@ os.environ["ALLOWED_HOSTS"] = "testserver"
 os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
+from _common import ensure_database, p95, setup_django  # noqa: E402 - after the environment is set
+
 MEMBERS = 5000
 ROUNDS = 6
 SLUG = "bench-dashboard"
 # Per dimension (in number order): typical "now" and "should be" positions, and how much members disagree.
 PROFILE = [(7, 8, 1.5), (5, 7, 2.0), (5, 8, 1.5), (4, 7, 2.0), (4, 6, 3.0), (3, 6, 2.0), (2, 7, 1.5)]
-
-
-def ensure_database(url: str, *, recreate: bool = False) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres", dbname="postgres"
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        if recreate:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-    conn.close()
-
-
-def setup_django() -> None:
-    import django
-    from django.conf import settings
-
-    # No collectstatic here: plain static storage instead of the manifest one DEBUG-off would use.
-    settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    django.setup()
 
 
 def clamp(value: float) -> int:
@@ -175,11 +143,6 @@ def measure(client, path: str, runs: int) -> list[float]:
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     return times
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def main() -> None:
