@@ -53,6 +53,7 @@ def test_it_puts_closed_loops_and_stories_into_the_last_full_quarter(today):
         steps = {s.key: s.count.value for s in funnel(CommunityAccess(community, sponsor), period)}
         assert steps["asked"] >= 8 and steps["answered"] >= 8
         assert steps["advice_taken"] >= 5 and steps["outcome_reported"] >= 4
+        assert steps["captured"] >= 1  # the insulin-pen story, published as a case story
 
 
 def test_seed_demo_shows_the_sponsor_a_funnel_and_stories():

@@ -14,7 +14,7 @@ from practice import services
 from practice.models import FollowUp, HelpRequest, Outcome
 from practice.sections_value import funnel, value_health_section, value_stories_section
 from practice.selectors_value import CURRENT, PREVIOUS, period_health, value_stories
-from practice.services import loops
+from practice.services import learning, loops
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.practice.factories import AdviceFactory, AdviceResponseFactory, HelpRequestFactory
 
@@ -87,7 +87,14 @@ def test_it_follows_the_periods_requests_through_the_funnel(place):
     community, asker, adviser = place
     first = ask(community, asker, Q3_START, response_after=H)  # the first instant of Q3
     take(first, adviser)
-    report(first)
+    outcome = report(first)
+    curator = UserFactory(verified=False)
+    MembershipFactory(community=community, user=curator, role="facilitator", joined_at=utc(2026, 1, 1))
+    captured = learning.artefact_draft_from_outcome(outcome=outcome, author=asker, now=utc(2026, 8, 1))
+    learning.artefact_publish(artefact=captured, actor=curator, now=utc(2026, 8, 2))
+    drafted = ask(community, asker, utc(2026, 8, 5), response_after=H)  # written up, but only a draft
+    take(drafted, adviser)
+    learning.artefact_draft_from_outcome(outcome=report(drafted), author=asker, now=utc(2026, 8, 20))
     ask(community, asker, Q3_END - SECOND, response_after=H)  # the last second of Q3: answered only
     ask(community, asker, utc(2026, 8, 10))  # unanswered
     ask(community, asker, utc(2026, 8, 11), response_after=H, hidden=True)  # hidden: left out
@@ -96,15 +103,17 @@ def test_it_follows_the_periods_requests_through_the_funnel(place):
     take(before, adviser)
     steps = {s.key: s for s in funnel(access_for(community), period_of(community))}
     counts = {k: (s.count.value, s.count.previous) for k, s in steps.items()}
-    assert counts["asked"] == (3, 1)
-    assert counts["answered"] == (2, 1)
-    assert counts["advice_taken"] == (1, 1)
-    assert counts["outcome_reported"] == (1, 0)
+    assert counts["asked"] == (4, 1)
+    assert counts["answered"] == (3, 1)
+    assert counts["advice_taken"] == (2, 1)
+    assert counts["outcome_reported"] == (2, 0)
+    assert counts["captured"] == (1, 0)
     assert steps["asked"].rate is None
-    assert steps["answered"].rate.value == pytest.approx(2 / 3)
-    assert steps["advice_taken"].rate.value == 0.5
+    assert steps["answered"].rate.value == pytest.approx(3 / 4)
+    assert steps["advice_taken"].rate.value == pytest.approx(2 / 3)
     assert (steps["outcome_reported"].rate.value, steps["outcome_reported"].rate.previous) == (1.0, 0.0)
-    assert steps["asked"].count.change == "up 2 from 1"
+    assert (steps["captured"].rate.value, steps["captured"].rate.previous) == (0.5, None)
+    assert steps["asked"].count.change == "up 3 from 1"
 
 
 def test_it_cuts_the_funnel_at_local_midnight(place):
