@@ -97,3 +97,30 @@ class NewcomerPathItemAdmin(admin.ModelAdmin):
     list_display = ["community", "position", "artefact", "added_by", "added_at"]
     list_filter = ["community"]
     raw_id_fields = ["artefact", "added_by"]
+
+
+# --- learning loops ------------------------------------------------------------------------------
+
+from practice.models import FollowUp, FollowUpReminder, Outcome  # noqa: E402
+
+
+class FollowUpReminderInline(admin.TabularInline):
+    model = FollowUpReminder
+    extra = 0
+    readonly_fields = ["number", "sent_at", "message_id"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["request", "community", "asker", "state", "due_at", "reminders_sent", "postponements"]
+    list_filter = ["state", "community"]
+    raw_id_fields = ["request", "asker"]
+    readonly_fields = ["reminders_sent", "cycle_reminders", "last_reminded_at", "lapsed_at", "closed_at"]
+    inlines = [FollowUpReminderInline]
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["request", "community", "result", "share_as_learning", "story_consent", "recorded_at"]
+    list_filter = ["result", "share_as_learning", "story_consent", "community"]
+    raw_id_fields = ["request", "author", "helpful_advice"]

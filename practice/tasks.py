@@ -14,11 +14,15 @@ def send_due_nudges() -> int:
 
 
 @shared_task
-def send_due_follow_ups() -> int:
-    """Sweep the learning loops: remind askers how advice turned out; lapse loops past the last reminder."""
+def send_due_follow_ups(budget_seconds: float = 50) -> int:
+    """Sweep the learning loops: remind askers how advice turned out; lapse loops past the last reminder.
+
+    Works through batches of due rows for at most ``budget_seconds`` (below the task time limits);
+    the next run, a minute later, takes up what is left.
+    """
     from practice.services import loops
 
-    return loops.follow_ups_send_due()
+    return loops.follow_ups_send_due(budget_seconds=budget_seconds)
 
 
 @shared_task

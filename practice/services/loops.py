@@ -27,7 +27,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from communities.models import Category, Community, EmailMode, Membership, Notification, OutboundEmail, User
+from communities.models import (
+    Category,
+    Community,
+    EmailMode,
+    Membership,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    User,
+)
 from communities.services.community import activity_record
 from communities.services.notify import absolute_url, email_modes, notify, queue_email
 from practice.models import (
@@ -640,11 +649,9 @@ def weekly_digests_send(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     week = digest_week(now)
+    off = NotificationPreference.objects.filter(category=Category.DIGEST, email=EmailMode.OFF).values("user_id")
     users = list(
-        User.objects.filter(is_active=True, memberships__isnull=False)
-        .exclude(notification_preferences__category=Category.DIGEST, notification_preferences__email=EmailMode.OFF)
-        .distinct()
-        .order_by("pk")
+        User.objects.filter(is_active=True, memberships__isnull=False).exclude(pk__in=off).distinct().order_by("pk")
     )
     already = set(
         OutboundEmail.objects.filter(message_id__in=[digest_message_id(u.pk, week) for u in users]).values_list(

@@ -336,11 +336,15 @@ def test_the_weekly_digest_tells_closed_loops_and_matching_requests_once_per_wee
     assert digests().filter(to=core.email, message_id__contains="2026-W10").count() == 1
 
 
-def test_the_weekly_digest_respects_the_off_preference(digest_world, core):
+def test_the_weekly_digest_respects_the_off_preference(digest_world, core, facilitator):
     NotificationPreference.objects.create(user=core, category=Category.DIGEST, email="off")
+    # Another category off says nothing about the digest.
+    NotificationPreference.objects.create(user=facilitator, category=Category.ADVICE, email="off")
+    NotificationPreference.objects.create(user=facilitator, category=Category.DIGEST, email="daily")
     with time_machine.travel(NOW, tick=False):
         tasks.send_weekly_digests()
     assert not digests().filter(to=core.email).exists()
+    assert digests().filter(to=facilitator.email).exists()
 
 
 def test_the_digest_context_is_one_function_per_section(digest_world, core):
