@@ -356,3 +356,17 @@ def test_it_runs_as_a_daily_beat_task(community, sponsor):
     with time_machine.travel(NOW, tick=False):
         assert send_monthly_value_reports() == 1
         assert send_monthly_value_reports() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_drops_a_story_as_soon_as_the_asker_withdraws_consent(community, sponsor, as_user):
+    grow(community, 1)
+    outcome = Outcome.objects.get(community=community)
+    consent_url = reverse("practice:request-outcome-consent", kwargs={"slug": community.slug, "pk": outcome.request_id})
+    assert "Problem number 0" in as_user(sponsor).get(url(community)).content.decode()
+    assert as_user(outcome.author).post(consent_url, {"consent": "0"}).status_code == 302
+    outcome.refresh_from_db()
+    assert outcome.story_consent is False
+    assert "Problem number 0" not in as_user(sponsor).get(url(community)).content.decode()
+    as_user(outcome.author).post(consent_url, {"consent": "1"})  # and given again, it returns
+    assert "Problem number 0" in as_user(sponsor).get(url(community)).content.decode()
