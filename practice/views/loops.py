@@ -125,9 +125,9 @@ def outcome_consent(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The asker gives or withdraws consent to show the outcome as a value-creation story."""
     access = community_for_member(request, slug)
     help_request = _get_request(access, pk)
-    outcome = get_object_or_404(Outcome, request=help_request)
-    if outcome.author_id != request.user.pk:
+    if help_request.author_id != request.user.pk:
         raise PermissionDenied
+    outcome = get_object_or_404(Outcome, request=help_request, author=request.user)
     consent = request.POST.get("consent") == "1"
     loops.outcome_story_consent_set(outcome=outcome, actor=request.user, consent=consent)
     messages.success(

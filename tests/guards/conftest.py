@@ -25,6 +25,7 @@ from communities.models import (
 )
 from communities.services.notify import unsubscribe_token
 from communities.vibrancy_guidance import ensure_dimensions
+from practice.models import FollowUp, Outcome
 from tests.factories import (
     ContributionFactory,
     InquiryFactory,
@@ -89,6 +90,10 @@ def _seed(
     AdviceResponseFactory(advice=advice, kind="discuss")
     comment = DiscussionCommentFactory(advice=advice, author=asker)
     KudosFactory(advice=advice, user=asker)
+    # A closed learning loop: the asker tried the advice and reported how it turned out.
+    FollowUp.objects.create(request=help_request, community=community, asker=asker, due_at=timezone.now(),
+                            state="closed", closed_at=timezone.now())  # fmt: skip
+    Outcome.objects.create(request=help_request, community=community, author=asker, result="resolved")
     ActivityLog.objects.create(community=community, actor=facilitator, action="purpose", summary="Purpose set")
     notification = NotificationFactory(user=reader, community=community, url=help_request.get_absolute_url())
     artefact = ArtefactFactory(community=community, authors=[writer], published=True, tags=[tag])

@@ -174,6 +174,12 @@ ROUTES: dict[str, Route] = {
         FACILITATOR_PAGE | {"member": 200}, pk="help_request", comment_pk="comment"
     ),
     "practice:request-comment-moderate": page(FACILITATOR_PAGE, pk="help_request", comment_pk="comment"),
+    # Learning loops: the world's request has a closed loop with the asker's (member's) outcome.
+    "practice:request-outcome": page(community_page(None) | {"member": 302}, pk="help_request"),  # reported: back
+    "practice:request-outcome-consent": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
+    "practice:request-outcome-kudos": action(MEMBER_ACTION, pk="help_request"),
+    "practice:request-follow-up-stop": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
+    "practice:request-follow-up-resume": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
     # Learning (issue 6/7) and the value report (issue 9) add their lines here.
     # Captured learning: "artefact" is published and written by core; drafts are covered per persona in
     # tests/practice/test_learning_permissions.py.
