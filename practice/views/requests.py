@@ -303,45 +303,60 @@ def advice_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(f"{help_request.get_absolute_url()}#advice-{advice.pk}")
 
 
-@login_required
-def advice_edit(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> HttpResponse:
-    access = community_for_member(request, slug)
-    advice = _get_advice(access, pk, advice_pk)
-    moderating = not advice.author_may_edit(request.user)
+def _edit_text(
+    request: HttpRequest,
+    access: CommunityAccess,
+    obj: Advice | DiscussionComment,
+    *,
+    help_request: HelpRequest,
+    what: str,
+    label: str,
+    save,
+    anchor: str,
+) -> HttpResponse:
+    """Edit advice or a discussion message: the author within the edit window, else a facilitator with a reason."""
+    moderating = not obj.author_may_edit(request.user)
     if moderating and not access.is_facilitator:
-        if advice.author_id == request.user.pk:
-            messages.info(request, "The time to edit this advice has passed.")
-            return redirect(advice.request)
+        if obj.author_id == request.user.pk:
+            messages.info(request, f"The time to edit this {what} has passed.")
+            return redirect(help_request)
         raise PermissionDenied
     form = TextForm(
-        request.POST or None,
-        initial={"body": advice.body},
-        moderating=moderating,
-        label="Advice",
-        submit="Save changes",
+        request.POST or None, initial={"body": obj.body}, moderating=moderating, label=label, submit="Save changes"
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.advice_edit(
-                advice=advice,
-                editor=request.user,
-                body=form.cleaned_data["body"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
+            save(editor=request.user, body=form.cleaned_data["body"], reason=form.cleaned_data.get("reason", ""))
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
-            messages.success(request, "Advice updated.")
-            return redirect(f"{advice.request.get_absolute_url()}#advice-{advice.pk}")
+            messages.success(request, f"{label} updated.")
+            return redirect(f"{help_request.get_absolute_url()}#{anchor}")
     context = {
         "access": access,
         "community": access.community,
         "form": form,
-        "help_request": advice.request,
-        "what": "advice",
+        "help_request": help_request,
+        "what": what,
         "moderating": moderating,
     }
     return render(request, "practice/requests/text_edit.html", context)
+
+
+@login_required
+def advice_edit(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    advice = _get_advice(access, pk, advice_pk)
+    return _edit_text(
+        request,
+        access,
+        advice,
+        help_request=advice.request,
+        what="advice",
+        label="Advice",
+        save=lambda **kw: services.advice_edit(advice=advice, **kw),
+        anchor=f"advice-{advice.pk}",
+    )
 
 
 @login_required
@@ -398,41 +413,16 @@ def comment_create(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
 def comment_edit(request: HttpRequest, slug: str, pk: int, comment_pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     comment = _get_comment(access, pk, comment_pk)
-    moderating = not comment.author_may_edit(request.user)
-    if moderating and not access.is_facilitator:
-        if comment.author_id == request.user.pk:
-            messages.info(request, "The time to edit this message has passed.")
-            return redirect(comment.advice.request)
-        raise PermissionDenied
-    form = TextForm(
-        request.POST or None,
-        initial={"body": comment.body},
-        moderating=moderating,
+    return _edit_text(
+        request,
+        access,
+        comment,
+        help_request=comment.advice.request,
+        what="message",
         label="Message",
-        submit="Save changes",
+        save=lambda **kw: services.comment_edit(comment=comment, **kw),
+        anchor=f"comment-{comment.pk}",
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_edit(
-                comment=comment,
-                editor=request.user,
-                body=form.cleaned_data["body"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
-        else:
-            messages.success(request, "Message updated.")
-            return redirect(f"{comment.advice.request.get_absolute_url()}#comment-{comment.pk}")
-    context = {
-        "access": access,
-        "community": access.community,
-        "form": form,
-        "help_request": comment.advice.request,
-        "what": "discussion message",
-        "moderating": moderating,
-    }
-    return render(request, "practice/requests/text_edit.html", context)
 
 
 @login_required
