@@ -107,7 +107,13 @@ def _failed(email: OutboundEmail, error: str) -> None:
 
 
 def _deliver(email_id: int, *, state: str, now: datetime, connection) -> bool:
-    """Claim (committed), send, mark sent: three short transactions, for databases without row locks."""
+    """Claim (committed), send, mark sent: three short transactions, for databases without row locks.
+
+    A worker killed between claim and send leaves the row "sending"; after ``STALE_CLAIM`` it is sent
+    (nothing was delivered: exactly once). Killed after the server accepted and before the "sent"
+    UPDATE below committed, the same email goes out again after ``STALE_CLAIM``, with the same
+    Message-ID: the window is that one statement.
+    """
     if not _claim(email_id, expected_state=state, now=now):
         return False  # another worker took it
     email = render_deferred(OutboundEmail.objects.get(pk=email_id))
