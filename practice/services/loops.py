@@ -228,7 +228,7 @@ def follow_ups_send_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH
     """Send the reminders (and lapse the loops) that are due; return how many loops were handled.
 
     Safe to run concurrently, any number of times: every row is claimed with a conditional update.
-    Works through full batches until no due row is left or ``budget_seconds`` have passed.
+    Works through batches until no due row is left or ``budget_seconds`` have passed.
     """
     now = now or timezone.now()
     started = timezone.now()
@@ -242,7 +242,9 @@ def follow_ups_send_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH
         for pk, state, sent, due_at in due:
             if follow_up_remind(follow_up_id=pk, state=state, reminders_sent=sent, due_at=due_at, now=now):
                 handled += 1
-        if len(due) < limit or (timezone.now() - started).total_seconds() > budget_seconds:
+            if (timezone.now() - started).total_seconds() > budget_seconds:
+                return handled  # the next run takes up the rest
+        if len(due) < limit:
             return handled
 
 

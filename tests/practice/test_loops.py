@@ -333,3 +333,14 @@ def test_taking_advice_never_talks_to_the_broker(post_request, member, core, mon
     advice = services.advice_create(help_request=help_request, author=core, body="Checklist.")
     services.advice_respond(advice=advice, author=member, kind="try")
     assert FollowUp.objects.count() == 1
+
+
+def test_a_sweep_stops_at_its_time_budget_and_the_next_takes_up_the_rest(taken, post_request, member, core):
+    other = post_request(title="A second loop")
+    advice = services.advice_create(help_request=other, author=core, body="Try it.")
+    with time_machine.travel(NOW, tick=False):
+        services.advice_respond(advice=advice, author=member, kind="try")
+    with time_machine.travel(NOW + 14 * DAY, tick=False):
+        assert loops.follow_ups_send_due(budget_seconds=-1) == 1  # over budget after the first loop
+        assert loops.follow_ups_send_due() == 1
+        assert loops.follow_ups_send_due() == 0
