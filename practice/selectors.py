@@ -20,9 +20,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from communities.models import Community, Tag, User
@@ -43,6 +44,13 @@ FILTERS = {
 
 
 # --- lists and search ------------------------------------------------------------------------
+
+
+def _advice_count() -> Coalesce:
+    """Visible advice of each request, as a correlated subquery: PostgreSQL evaluates it for the rows
+    a page shows (top-N on the activity index), where a JOIN + GROUP BY aggregates every request first."""
+    visible = Advice.objects.filter(request=OuterRef("pk"), hidden_at__isnull=True).order_by().values("request")
+    return Coalesce(Subquery(visible.annotate(n=Count("pk")).values("n")), 0)
 
 
 def _has_try() -> Exists:
@@ -126,7 +134,7 @@ def request_list(
         qs.select_related("author")
         .prefetch_related("tags")
         .annotate(
-            advice_count=Count("advice", filter=Q(advice__hidden_at__isnull=True), distinct=True),
+            advice_count=_advice_count(),
             has_try=_has_try(),
         )
         .order_by("-last_activity_at", "-id")
@@ -236,26 +244,20 @@ def practice_health(*, community: Community, now: datetime | None = None) -> Pra
         ),
     )
     agenda_since = now - timedelta(days=AGENDA_DAYS)
-    recent = Q(
-        help_requests__created_at__gte=agenda_since,
-        help_requests__hidden_at__isnull=True,
+    # From the request-tag links of the period's requests (index on created_at), not from every tag's requests.
+    links = HelpRequest.tags.through.objects.filter(
+        helprequest__community=community, helprequest__created_at__gte=agenda_since, helprequest__hidden_at__isnull=True
     )
+    unanswered_link = Q(helprequest__status=HelpRequest.Status.OPEN, helprequest__first_response_at__isnull=True)
     agenda = [
-        AgendaItem(tag=tag, requests=tag.demand, unanswered=tag.unanswered)
-        for tag in Tag.objects.filter(community=community)
-        .annotate(
-            demand=Count("help_requests", filter=recent),
-            unanswered=Count(
-                "help_requests",
-                filter=recent
-                & Q(
-                    help_requests__status=HelpRequest.Status.OPEN,
-                    help_requests__first_response_at__isnull=True,
-                ),
-            ),
+        AgendaItem(
+            tag=Tag(pk=row["tag_id"], community=community, name=row["tag__name"], slug=row["tag__slug"]),
+            requests=row["demand"],
+            unanswered=row["unanswered"],
         )
-        .filter(demand__gt=0)
-        .order_by("-demand", "-unanswered", "name")[:12]
+        for row in links.values("tag_id", "tag__name", "tag__slug")
+        .annotate(demand=Count("pk"), unanswered=Count("pk", filter=unanswered_link))
+        .order_by("-demand", "-unanswered", "tag__name")[:12]
     ]
     return PracticeHealth(
         period_days=HEALTH_DAYS,
@@ -270,7 +272,7 @@ def open_requests_recent(*, community: Community, limit: int = 5) -> list[HelpRe
     return list(
         HelpRequest.objects.filter(community=community, status__in=HelpRequest.ACTIVE, hidden_at__isnull=True)
         .select_related("author")
-        .annotate(advice_count=Count("advice", filter=Q(advice__hidden_at__isnull=True)))
+        .annotate(advice_count=_advice_count())
         .order_by("-last_activity_at", "-id")[:limit]
     )
 
