@@ -7,7 +7,9 @@ class PracticeConfig(AppConfig):
 
     def ready(self) -> None:
         from communities.sections import register, register_tab
-        from practice import sections, sections_learning
+        from practice import sections, sections_learning, signals
+
+        signals.connect()
 
         register_tab("Requests", "practice:request-list", role="member", order=40, active_prefix="practice:request")
         register("home", "open-requests", order=40)(sections.home_open_requests)

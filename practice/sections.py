@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils import timezone
 
+from communities import figures
 from communities.access import CommunityAccess
 from practice import selectors
 
@@ -21,11 +22,17 @@ def home_open_requests(request: HttpRequest, access: CommunityAccess) -> dict | 
 
 
 def dashboard_practice_health(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    """Practice health: response times against the commitment, counts, the learning agenda (three queries)."""
+    """Practice health: response times against the commitment, counts, the learning agenda.
+
+    Four queries, or none while the cached figures are current (``communities.figures``).
+    """
     if not access.is_member:
         return None
+    community = access.community
+    health = figures.cached(community.pk, "practice-health", lambda: selectors.practice_health(community=community))
     return {
         "template": "practice/sections/_practice_health.html",
-        "health": selectors.practice_health(community=access.community),
-        "community": access.community,
+        "health": health.value,
+        "computed_at": health.computed_at,
+        "community": community,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from communities import figures
 from communities.access import CommunityAccess
 from practice import selectors_learning as selectors
 
@@ -26,14 +27,20 @@ def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> dict | 
 
 
 def dashboard_learning(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    """Captured learning: artefacts per month, share of closed loops captured, the two warnings (five queries)."""
+    """Captured learning: artefacts per month, share of closed loops captured, the two warnings.
+
+    Five queries, or none while the cached figures are current (``communities.figures``).
+    """
     if not access.is_member:
         return None
-    health = selectors.learning_health(community=access.community)
+    community = access.community
+    cached = figures.cached(community.pk, "captured-learning", lambda: selectors.learning_health(community=community))
+    health = cached.value
     peak = max((n for _, n in health.per_month), default=0)
     return {
         "template": "practice/learning/_dashboard_learning.html",
         "health": health,
+        "computed_at": cached.computed_at,
         "peak": peak,
         "thresholds": {
             "reactive_min_requests": selectors.REACTIVE_MIN_REQUESTS,
@@ -41,5 +48,5 @@ def dashboard_learning(request: HttpRequest, access: CommunityAccess) -> dict | 
             "narrow_top": selectors.NARROW_TOP_TAGS,
             "narrow_share": selectors.NARROW_MAX_SHARE,
         },
-        "community": access.community,
+        "community": community,
     }

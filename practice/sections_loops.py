@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from communities import figures
 from communities.access import CommunityAccess
 from practice.selectors_loops import loop_figures
 
 
 def dashboard_learning_loops(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    """Loop closure rate, lapsed loops, outcomes by result and the value funnel (three queries)."""
+    """Loop closure rate, lapsed loops, outcomes by result and the value funnel.
+
+    Three queries, or none while the cached figures are current (``communities.figures``).
+    """
     if not access.is_member:
         return None
+    community = access.community
+    loops = figures.cached(community.pk, "learning-loops", lambda: loop_figures(community=community))
     return {
         "template": "practice/sections/_learning_loops.html",
-        "loops": loop_figures(community=access.community),
-        "community": access.community,
+        "loops": loops.value,
+        "computed_at": loops.computed_at,
+        "community": community,
     }

@@ -32,3 +32,8 @@ if REDIS_URL:
 else:
     # One cache per test process, so concurrent test runs cannot clear each other's keys.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Dashboard figures are computed on every load, so a test sees its own changes at once (on_commit
+# callbacks, which move the cache's version on, do not run inside a test's transaction).
+# tests/communities/test_figures.py turns the cache on.
+DASHBOARD_FIGURES_SECONDS = 0

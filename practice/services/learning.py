@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from communities import figures
 from communities.models import Category, Community, Membership, Role, Tag, User
 from communities.services.community import activity_record
 from communities.services.members import tags_from_text
@@ -232,6 +233,7 @@ def artefact_publish(*, artefact: Artefact, actor: User, now: datetime | None = 
     )
     if not done:
         return False
+    figures.changed(artefact.community_id)
     artefact.status, artefact.published_at, artefact.published_by = Artefact.Status.PUBLISHED, now, actor
     activity_record(
         community=artefact.community,
@@ -265,6 +267,7 @@ def artefact_unpublish(*, artefact: Artefact, actor: User, reason: str, now: dat
     )
     if not done:
         return False
+    figures.changed(artefact.community_id)
     artefact.status, artefact.published_at, artefact.published_by = Artefact.Status.DRAFT, None, None
     # A draft is not for newcomers: it leaves the path (and the reads with it).
     NewcomerPathItem.objects.filter(artefact=artefact).delete()

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from communities import figures
 from communities.models import (
     Category,
     Community,
@@ -153,8 +154,11 @@ def _tell(
 # --- opening a loop, and what keeps it going ---------------------------------------------------
 
 
-def _fresh_cycle(follow_up_qs, *, due_at: datetime) -> int:
-    return follow_up_qs.update(state=FollowUp.State.SCHEDULED, cycle_reminders=0, due_at=due_at, lapsed_at=None)
+def _fresh_cycle(follow_up_qs, *, community_id: int, due_at: datetime) -> int:
+    started = follow_up_qs.update(state=FollowUp.State.SCHEDULED, cycle_reminders=0, due_at=due_at, lapsed_at=None)
+    if started:
+        figures.changed(community_id)
+    return started
 
 
 @transaction.atomic
@@ -175,6 +179,7 @@ def follow_up_open(*, help_request: HelpRequest, asker: User, now: datetime | No
         # Another piece of advice to try: give it the full first delay before asking.
         _fresh_cycle(
             FollowUp.objects.filter(pk=follow_up.pk, state__in=[*FollowUp.PENDING, FollowUp.State.LAPSED]),
+            community_id=community.pk,
             due_at=due_at,
         )
         follow_up.refresh_from_db()
@@ -188,7 +193,11 @@ def follow_up_on_new_answer(*, help_request: HelpRequest, now: datetime | None =
     """
     now = now or timezone.now()
     due_at = now + timedelta(days=help_request.community.follow_up_first_days)
-    return _fresh_cycle(FollowUp.objects.filter(request=help_request, state__in=FollowUp.PENDING), due_at=due_at)
+    return _fresh_cycle(
+        FollowUp.objects.filter(request=help_request, state__in=FollowUp.PENDING),
+        community_id=help_request.community_id,
+        due_at=due_at,
+    )
 
 
 def _require_asker(help_request: HelpRequest, actor: User) -> None:
@@ -204,6 +213,8 @@ def follow_up_stop(*, follow_up: FollowUp, actor: User, now: datetime | None = N
     stopped = FollowUp.objects.filter(pk=follow_up.pk, state__in=FollowUp.PENDING).update(
         state=FollowUp.State.STOPPED, stopped_at=now
     )
+    if stopped:
+        figures.changed(follow_up.community_id)
     follow_up.refresh_from_db()
     return bool(stopped)
 
@@ -217,6 +228,8 @@ def follow_up_resume(*, follow_up: FollowUp, actor: User, now: datetime | None =
     resumed = FollowUp.objects.filter(pk=follow_up.pk, state=FollowUp.State.STOPPED).update(
         state=FollowUp.State.SCHEDULED, cycle_reminders=0, due_at=now + timedelta(days=days), stopped_at=None
     )
+    if resumed:
+        figures.changed(follow_up.community_id)
     follow_up.refresh_from_db()
     return bool(resumed)
 
@@ -277,6 +290,7 @@ def follow_up_remind(
     # filter through a join becomes "WHERE id IN (subquery)", which PostgreSQL does not re-check
     # after waiting for another worker's lock, so both would win.
     claim = FollowUp.objects.filter(**expected)
+    figures.changed(community.pk)  # whichever way this goes, the loop's state moves on
     if help_request.is_hidden or help_request.status in (HelpRequest.Status.WITHDRAWN, HelpRequest.Status.CLOSED):
         claim.update(state=FollowUp.State.STOPPED, stopped_at=now)  # nothing left to ask about
         return False
@@ -438,6 +452,7 @@ def outcome_record(
         )
         if postponed != 1:
             raise ValidationError("Your follow-up changed in the meantime: please try again.")
+        figures.changed(community.pk)
         return None
 
     if (

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from childsys.lib.ratelimit import Rate
+from communities import figures
 from communities.models import Category, Community, Membership, Tag, User
 from communities.services.community import activity_record
 from communities.services.members import tags_from_text
@@ -266,6 +267,7 @@ def advice_create(*, help_request: HelpRequest, author: User, body: str, now: da
         help_request.first_response_at = now
         help_request.status = HelpRequest.Status.ANSWERED
         _cancel_nudges(help_request)
+        figures.changed(help_request.community_id)
     else:
         _touch(help_request, now)
     # A new answer stops a running follow-up cycle and starts a fresh one.

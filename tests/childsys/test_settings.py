@@ -33,6 +33,9 @@ def run_manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "REDIS_URL": "http://cache:6379/0"}, "REDIS_URL"),
         ({"DEBUG": "1", "REDIS_URL": "redis://cache:port/0"}, "REDIS_URL"),
         ({"DEBUG": "1", "EMAIL_URL": "smtp://mail:notaport"}, "EMAIL_URL"),
+        ({"DEBUG": "1", "DASHBOARD_FIGURES_SECONDS": "a minute"}, "DASHBOARD_FIGURES_SECONDS"),
+        ({"DEBUG": "1", "EMAIL_TIMEOUT": "-3"}, "EMAIL_TIMEOUT"),
+        ({"DEBUG": "1", "SECURE_COOKIES": "perhaps"}, "SECURE_COOKIES"),
     ],
 )
 def test_it_names_the_bad_variable_in_one_line(tmp_path, env, variable):
@@ -114,3 +117,16 @@ def test_it_uses_postgres_and_redis_when_configured(tmp_path):
         "redis://127.0.0.1:6379/0",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_postgresql_connections_run_without_jit(tmp_path):
+    # JIT compilation costs the dashboard's 90-day aggregates more than it saves (bench/pages.py).
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    env = {"DEBUG": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/child"}
+    result = run_manage(tmp_path, "shell", "--no-imports", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c jit=off"
+    # A DATABASE_URL that sets its own options keeps them.
+    env["DATABASE_URL"] += "?options=-c%20statement_timeout%3D5000"
+    result = run_manage(tmp_path, "shell", "--no-imports", "-c", code, **env)
+    assert result.stdout.strip() == "-c statement_timeout=5000"
