@@ -8,6 +8,20 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
+# Under pytest-xdist (``-n``) each worker process gets a broker, a cache and a var folder of its
+# own, so that the Celery workers one test process starts never take another's tasks and one
+# process clearing its cache leaves the others' alone. pytest-django gives each its own database.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … or ""
+_WORKER_NUMBER = int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") else 0
+if _XDIST_WORKER:
+    os.environ["VAR_DIR"] = os.path.join(os.environ["VAR_DIR"], _XDIST_WORKER)
+    if os.environ.get("REDIS_URL"):
+        # Redis has 16 databases: the broker takes the given one plus the worker number, the cache
+        # counts down from 14 (TEST_CACHE_DB).
+        _broker = urlsplit(os.environ["REDIS_URL"])
+        _first = int(_broker.path.strip("/") or 0)
+        os.environ["REDIS_URL"] = urlunsplit(_broker._replace(path=f"/{_first + _WORKER_NUMBER}"))
+
 from childsys.settings import *  # noqa: F403
 from childsys.settings import CACHES, DATABASES, REDIS_URL, VAR_DIR
 
@@ -27,7 +41,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if REDIS_URL:
     # Tests clear the cache between tests: use a database of its own so the broker's keys survive.
     _parts = urlsplit(REDIS_URL)
-    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path="/" + os.environ.get("TEST_CACHE_DB", "14")))
+    _cache_db = int(os.environ.get("TEST_CACHE_DB", "14")) - _WORKER_NUMBER
+    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path=f"/{_cache_db}"))
     CACHES["default"]["KEY_PREFIX"] = "childsys-tests"
 else:
     # One cache per test process, so concurrent test runs cannot clear each other's keys.
