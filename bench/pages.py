@@ -18,9 +18,10 @@ session and sending its cookie, and measures with plain ``http.client`` requests
 
 for: home, community home, request list, request detail, dashboard, learning (when the page
 exists), the dashboard once more right after a change (its cached practice figures made stale
-before every load, so each load computes them: communities/figures.py) and the baseline, the purpose history (one purpose version): a signed-in community page on
-the same stack (session, user, membership, layout, community bar) that does almost nothing else.
-Targets: p95 at most 5× the baseline's; the dashboard at most 10×.
+before every load, so each load computes them: communities/figures.py) and the baseline, the
+purpose history (one purpose version): a signed-in community page on the same stack (session,
+user, membership, layout, community bar) that does almost nothing else.
+Targets: p95 at most 5× the baseline's; the dashboard (both rows) at most 10×.
 """
 
 from __future__ import annotations

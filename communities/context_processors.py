@@ -12,9 +12,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_unread": SimpleLazyObject(
-            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
-        ),
+        "nav_unread": SimpleLazyObject(lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()),
         "nav_communities": SimpleLazyObject(
             lambda: list(Community.objects.filter(memberships__user=user).order_by("name").only("name", "slug"))
         ),

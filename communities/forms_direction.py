@@ -50,8 +50,9 @@ class VisionDraftForm(forms.ModelForm):
         required=False,
         initial=True,
     )
-    inquiry = forms.ModelChoiceField(queryset=AppreciativeInquiry.objects.none(), required=False,
-                                     widget=forms.HiddenInput)
+    inquiry = forms.ModelChoiceField(
+        queryset=AppreciativeInquiry.objects.none(), required=False, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = VisionDraft
@@ -88,9 +89,10 @@ class StanceForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("stance") in (VisionStance.Stance.CONCERNS, VisionStance.Stance.OBJECT) and not (
-            data.get("comment") or ""
-        ).strip():
+        if (
+            data.get("stance") in (VisionStance.Stance.CONCERNS, VisionStance.Stance.OBJECT)
+            and not (data.get("comment") or "").strip()
+        ):
             self.add_error("comment", "Say what concerns you, so the draft can improve.")
         return data
 

@@ -65,9 +65,7 @@ class Tab:
 _TABS: list[Tab] = []
 
 
-def register_tab(
-    label: str, url_name: str, *, role: str = "member", order: int = 100, active_prefix: str = ""
-) -> None:
+def register_tab(label: str, url_name: str, *, role: str = "member", order: int = 100, active_prefix: str = "") -> None:
     """Add a tab to the community bar, shown to members holding ``role`` or more.
 
     The tab is highlighted on every view whose name starts with ``active_prefix``

@@ -94,8 +94,15 @@ class TextForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, help_text=MARKDOWN_HELP)
     reason = forms.CharField(label="Reason for this edit", max_length=300, required=False)
 
-    def __init__(self, *args, label: str = "Your advice", submit: str = "Post advice", moderating: bool = False,
-                 action: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        label: str = "Your advice",
+        submit: str = "Post advice",
+        moderating: bool = False,
+        action: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = label
         if moderating:

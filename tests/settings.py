@@ -22,8 +22,9 @@ if _XDIST_WORKER:
         _first = int(_broker.path.strip("/") or 0)
         os.environ["REDIS_URL"] = urlunsplit(_broker._replace(path=f"/{_first + _WORKER_NUMBER}"))
 
-from childsys.settings import *  # noqa: F403
-from childsys.settings import CACHES, DATABASES, REDIS_URL, VAR_DIR
+# After the environment above: the settings read it when imported.
+from childsys.settings import *  # noqa: E402, F403
+from childsys.settings import CACHES, DATABASES, REDIS_URL, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table").enable(
-    "strikethrough"
+_md = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable("table")
+    .enable("strikethrough")
 )
 
 ALLOWED_TAGS = {

@@ -119,6 +119,7 @@ def seed(now: datetime | None = None) -> Demo:
         },
     )
     if created:
-        Membership.objects.create(community=open_community, user=users["facilitator"], role=Role.SPONSOR,
-                                  joined_at=now - timedelta(days=30))
+        Membership.objects.create(
+            community=open_community, user=users["facilitator"], role=Role.SPONSOR, joined_at=now - timedelta(days=30)
+        )
     return Demo(community=community, users=users, now=now)

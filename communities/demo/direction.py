@@ -24,9 +24,7 @@ from communities.models import (
 from communities.services import direction as services
 from communities.services.community import activity_record
 
-PURPOSE_V1 = (
-    "Make care in our hospital safer by helping the people who deliver it learn from each other."
-)
+PURPOSE_V1 = "Make care in our hospital safer by helping the people who deliver it learn from each other."
 PURPOSE_V2 = (
     "We exist so that **no patient in our hospital is harmed twice by the same mistake**.\n\n"
     "Ward nurses, pharmacists, physicians and educators bring their safety problems of practice to each "
@@ -36,19 +34,43 @@ PURPOSE_V2 = (
 
 CONTRIBUTIONS = [
     # (phase, author prefix, text)
-    ("discover", "ayla.core", "The night a pharmacist on the phone spotted a tenfold heparin dose from a "
-     "photo of the chart. Nobody was blamed; the next morning three wards changed their double-check."),
-    ("discover", "chen", "After our first sepsis case review, the ED and ward 4 started using the same "
-     "escalation card. It worked because the people who use it wrote it together."),
-    ("discover", "gwen", "A night nurse shared how she prevents falls in confused patients with a simple "
-     "bedside routine. Within a month two other wards tried it, and told her how it went."),
-    ("dream", "member", "Any nurse with a safety worry gets a useful answer from a colleague within a day, "
-     "whatever ward or shift they are on."),
-    ("dream", "bram.core", "Incident reviews are read as stories worth learning from, not as blame. Lessons "
-     "travel across the hospital faster than the incidents repeat."),
+    (
+        "discover",
+        "ayla.core",
+        "The night a pharmacist on the phone spotted a tenfold heparin dose from a "
+        "photo of the chart. Nobody was blamed; the next morning three wards changed their double-check.",
+    ),
+    (
+        "discover",
+        "chen",
+        "After our first sepsis case review, the ED and ward 4 started using the same "
+        "escalation card. It worked because the people who use it wrote it together.",
+    ),
+    (
+        "discover",
+        "gwen",
+        "A night nurse shared how she prevents falls in confused patients with a simple "
+        "bedside routine. Within a month two other wards tried it, and told her how it went.",
+    ),
+    (
+        "dream",
+        "member",
+        "Any nurse with a safety worry gets a useful answer from a colleague within a day, "
+        "whatever ward or shift they are on.",
+    ),
+    (
+        "dream",
+        "bram.core",
+        "Incident reviews are read as stories worth learning from, not as blame. Lessons "
+        "travel across the hospital faster than the incidents repeat.",
+    ),
     ("dream", "esra", "Patients and families notice the difference: the same mistake is never made twice."),
-    ("design", "facilitator", "We are the place where safety questions go first: we answer within 48 hours, "
-     "we follow up on advice, and we write down what we learn."),
+    (
+        "design",
+        "facilitator",
+        "We are the place where safety questions go first: we answer within 48 hours, "
+        "we follow up on advice, and we write down what we learn.",
+    ),
     ("design", "hugo", "Every ward has at least one member of the network, so lessons land where care is given."),
     ("destiny", "daan", "I will bring one handover problem to the network each month and report back on it."),
     ("destiny", "iris", "I will turn each incident review I lead into a short case story for the network."),
@@ -105,8 +127,12 @@ def seed(demo: Demo) -> None:
 
     # The vision adopted ten weeks ago, drafted from the inquiry, with the stances it got.
     first = services.vision_draft_create(
-        community=community, author=facilitator, title="Learning travels faster than incidents",
-        text=VISION_ADOPTED, inquiry=inquiry, now=ago(76),
+        community=community,
+        author=facilitator,
+        title="Learning travels faster than incidents",
+        text=VISION_ADOPTED,
+        inquiry=inquiry,
+        now=ago(76),
     )
     _open_quietly(first, actor=facilitator, when=ago(75))
     first_stances = [
@@ -123,7 +149,9 @@ def seed(demo: Demo) -> None:
     for i, (who, stance, comment) in enumerate(first_stances):
         services.vision_stance_set(draft=first, user=u[who], stance=stance, comment=comment, now=ago(74 - i * 0.5))
     services.vision_comment_add(
-        draft=first, author=facilitator, now=ago(72),
+        draft=first,
+        author=facilitator,
+        now=ago(72),
         text="Night shifts: the core group will check unanswered questions every morning. Thanks, Mo.",
     )
     _adopt_quietly(first, actor=sponsor, when=ago(70))
@@ -131,22 +159,64 @@ def seed(demo: Demo) -> None:
     # Strategy and objectives, set under that vision.
     services.strategy_set(community=community, author=facilitator, text=STRATEGY, now=ago(66))
     objectives = [
-        ("Answer every help request within 48 hours", "facilitator", "share of requests with a first response "
-         "within 48 hours", "90%", 45, "active", "Our response commitment, visible on every request."),
-        ("Close the learning loop on advice", "ayla.core", "loop closure rate: outcomes reported for advice "
-         "taken", "60%", 75, "active", "Askers tell us how advice turned out."),
-        ("A medication-safety huddle on every ward", "esra", "wards holding a weekly 10-minute huddle",
-         "12 of 12 wards", -10, "active", "Started on 5 wards; pharmacy support needed for the rest."),
-        ("Publish a monthly safety learning digest", "bram.core", "digests published",
-         "3 in a row", -20, "achieved", "Case stories and FAQs from the network, one page."),
-        ("Bring sepsis escalation into the network", "chen", "wards using the shared escalation card",
-         "8 wards", 120, "planned", ""),
+        (
+            "Answer every help request within 48 hours",
+            "facilitator",
+            "share of requests with a first response within 48 hours",
+            "90%",
+            45,
+            "active",
+            "Our response commitment, visible on every request.",
+        ),
+        (
+            "Close the learning loop on advice",
+            "ayla.core",
+            "loop closure rate: outcomes reported for advice taken",
+            "60%",
+            75,
+            "active",
+            "Askers tell us how advice turned out.",
+        ),
+        (
+            "A medication-safety huddle on every ward",
+            "esra",
+            "wards holding a weekly 10-minute huddle",
+            "12 of 12 wards",
+            -10,
+            "active",
+            "Started on 5 wards; pharmacy support needed for the rest.",
+        ),
+        (
+            "Publish a monthly safety learning digest",
+            "bram.core",
+            "digests published",
+            "3 in a row",
+            -20,
+            "achieved",
+            "Case stories and FAQs from the network, one page.",
+        ),
+        (
+            "Bring sepsis escalation into the network",
+            "chen",
+            "wards using the shared escalation card",
+            "8 wards",
+            120,
+            "planned",
+            "",
+        ),
     ]
     for i, (title, owner, measure, target, due_in, status, description) in enumerate(objectives):
         created = ago(65 - i)
         objective = services.objective_create(
-            community=community, actor=facilitator, title=title, description=description, measure=measure,
-            target=target, owner=u[owner], due_date=(now + timedelta(days=due_in)).date(), now=created,
+            community=community,
+            actor=facilitator,
+            title=title,
+            description=description,
+            measure=measure,
+            target=target,
+            owner=u[owner],
+            due_date=(now + timedelta(days=due_in)).date(),
+            now=created,
             status="active" if status == "achieved" else status,
         )
         if status == "achieved":
@@ -154,7 +224,11 @@ def seed(demo: Demo) -> None:
 
     # The second vision, being co-created now: mixed stances and a lively discussion.
     second = services.vision_draft_create(
-        community=community, author=u["ayla.core"], title="No patient harmed twice", text=VISION_NEW, now=ago(6),
+        community=community,
+        author=u["ayla.core"],
+        title="No patient harmed twice",
+        text=VISION_NEW,
+        now=ago(6),
     )
     _open_quietly(second, actor=u["ayla.core"], when=ago(5), notify_members=True)
     second_stances = [
@@ -162,8 +236,12 @@ def seed(demo: Demo) -> None:
         ("facilitator", "support", ""),
         ("bram.core", "concerns", "“By next year” is ambitious for 24 wards; can we say which wards first?"),
         ("chen", "support", "Patients in the review is overdue."),
-        ("daan", "object", "A champion on every shift pattern means extra work we have no time for. "
-         "Without protected hours this stays on paper."),
+        (
+            "daan",
+            "object",
+            "A champion on every shift pattern means extra work we have no time for. "
+            "Without protected hours this stays on paper.",
+        ),
         ("esra", "concerns", "Case stories within a month: who writes them? The reviewers are already stretched."),
         ("gwen", "support", ""),
         ("hugo", "support", ""),
@@ -200,8 +278,13 @@ def _open_quietly(draft: VisionDraft, *, actor, when, notify_members: bool = Fal
     draft.status, draft.opened_at = VisionDraft.Status.OPEN, when
     draft.save(update_fields=["status", "opened_at"])
     community = draft.community
-    activity_record(community=community, actor=actor, action="vision.open",
-                    summary=f"{actor} opened the vision draft “{draft.title}” for stances", now=when)
+    activity_record(
+        community=community,
+        actor=actor,
+        action="vision.open",
+        summary=f"{actor} opened the vision draft “{draft.title}” for stances",
+        now=when,
+    )
     if notify_members:
         members = Membership.objects.filter(community=community).exclude(user=actor).select_related("user")
         Notification.objects.bulk_create(
@@ -222,5 +305,10 @@ def _adopt_quietly(draft: VisionDraft, *, actor, when) -> None:
     VisionDraft.objects.filter(community=draft.community, is_current=True).update(is_current=False)
     draft.status, draft.is_current, draft.adopted_at, draft.adopted_by = VisionDraft.Status.ADOPTED, True, when, actor
     draft.save(update_fields=["status", "is_current", "adopted_at", "adopted_by"])
-    activity_record(community=draft.community, actor=actor, action="vision.adopt",
-                    summary=f"{actor} adopted “{draft.title}” as the vision", now=when)
+    activity_record(
+        community=draft.community,
+        actor=actor,
+        action="vision.adopt",
+        summary=f"{actor} adopted “{draft.title}” as the vision",
+        now=when,
+    )

@@ -320,9 +320,7 @@ class Objective(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     position = models.PositiveIntegerField(default=0)
     # The vision in force when the objective was set (None when there was none yet).
-    vision = models.ForeignKey(
-        VisionDraft, null=True, blank=True, on_delete=models.SET_NULL, related_name="objectives"
-    )
+    vision = models.ForeignKey(VisionDraft, null=True, blank=True, on_delete=models.SET_NULL, related_name="objectives")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

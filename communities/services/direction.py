@@ -63,8 +63,9 @@ def purpose_set(*, community: Community, author: User, text: str, now: datetime 
         return current
     version = PurposeVersion.objects.create(community=community, text=text, author=author, created_at=now)
     verb = "set" if current is None else "updated"
-    activity_record(community=community, actor=author, action="purpose.update", summary=f"{author} {verb} the purpose",
-                    now=now)
+    activity_record(
+        community=community, actor=author, action="purpose.update", summary=f"{author} {verb} the purpose", now=now
+    )
     return version
 
 
@@ -96,8 +97,11 @@ def vision_draft_create(
     )
     source = f" from the inquiry “{inquiry.title}”" if inquiry else ""
     activity_record(
-        community=community, actor=author, action="vision.draft",
-        summary=f"{author} wrote the vision draft “{draft.title}”{source}", now=now,
+        community=community,
+        actor=author,
+        action="vision.draft",
+        summary=f"{author} wrote the vision draft “{draft.title}”{source}",
+        now=now,
     )
     if open_for_stances:
         vision_draft_open(draft=draft, actor=author, now=now)
@@ -131,8 +135,11 @@ def vision_draft_open(*, draft: VisionDraft, actor: User, now: datetime | None =
     draft.save(update_fields=["status", "opened_at"])
     community = draft.community
     activity_record(
-        community=community, actor=actor, action="vision.open",
-        summary=f"{actor} opened the vision draft “{draft.title}” for stances", now=now,
+        community=community,
+        actor=actor,
+        action="vision.open",
+        summary=f"{actor} opened the vision draft “{draft.title}” for stances",
+        now=now,
     )
     notify(
         recipients=_members(community),
@@ -156,8 +163,11 @@ def vision_draft_withdraw(*, draft: VisionDraft, actor: User, now: datetime | No
     draft.updated_at = now or timezone.now()
     draft.save(update_fields=["status", "updated_at"])
     activity_record(
-        community=draft.community, actor=actor, action="vision.withdraw",
-        summary=f"{actor} withdrew the vision draft “{draft.title}”", now=draft.updated_at,
+        community=draft.community,
+        actor=actor,
+        action="vision.withdraw",
+        summary=f"{actor} withdrew the vision draft “{draft.title}”",
+        now=draft.updated_at,
     )
     return draft
 
@@ -180,8 +190,11 @@ def vision_adopt(*, draft: VisionDraft, actor: User, now: datetime | None = None
     draft.adopted_by = actor
     draft.save(update_fields=["status", "is_current", "adopted_at", "adopted_by"])
     activity_record(
-        community=community, actor=actor, action="vision.adopt",
-        summary=f"{actor} adopted “{draft.title}” as the vision", now=now,
+        community=community,
+        actor=actor,
+        action="vision.adopt",
+        summary=f"{actor} adopted “{draft.title}” as the vision",
+        now=now,
     )
     notify(
         recipients=_members(community),
@@ -236,14 +249,18 @@ def inquiry_open(
 ) -> AppreciativeInquiry:
     """Open an inquiry; prompts not given keep their defaults."""
     now = now or timezone.now()
-    inquiry = AppreciativeInquiry(community=community, title=_clean_text(title, what="title"), opened_by=actor,
-                                  opened_at=now)
+    inquiry = AppreciativeInquiry(
+        community=community, title=_clean_text(title, what="title"), opened_by=actor, opened_at=now
+    )
     for phase, prompt in (prompts or {}).items():
         setattr(inquiry, f"prompt_{Phase(phase).value}", _clean_text(prompt, what=f"{phase} prompt"))
     inquiry.save()
     activity_record(
-        community=community, actor=actor, action="inquiry.open",
-        summary=f"{actor} opened the appreciative inquiry “{inquiry.title}”", now=now,
+        community=community,
+        actor=actor,
+        action="inquiry.open",
+        summary=f"{actor} opened the appreciative inquiry “{inquiry.title}”",
+        now=now,
     )
     return inquiry
 
@@ -270,8 +287,11 @@ def inquiry_close(*, inquiry: AppreciativeInquiry, actor: User, now: datetime | 
     inquiry.closed_at = now
     inquiry.save(update_fields=["closed_at"])
     activity_record(
-        community=inquiry.community, actor=actor, action="inquiry.close",
-        summary=f"{actor} closed the appreciative inquiry “{inquiry.title}”", now=now,
+        community=inquiry.community,
+        actor=actor,
+        action="inquiry.close",
+        summary=f"{actor} closed the appreciative inquiry “{inquiry.title}”",
+        now=now,
     )
     return inquiry
 
@@ -324,8 +344,9 @@ def strategy_set(*, community: Community, author: User, text: str, now: datetime
     if current is not None and current.text == text:
         return current
     version = StrategyVersion.objects.create(community=community, text=text, author=author, created_at=now)
-    activity_record(community=community, actor=author, action="strategy.update",
-                    summary=f"{author} updated the strategy", now=now)
+    activity_record(
+        community=community, actor=author, action="strategy.update", summary=f"{author} updated the strategy", now=now
+    )
     return version
 
 
@@ -374,8 +395,13 @@ def objective_create(
         created_at=now,
         updated_at=now,
     )
-    activity_record(community=community, actor=actor, action="objective.create",
-                    summary=f"{actor} set the objective “{objective.title}”", now=now)
+    activity_record(
+        community=community,
+        actor=actor,
+        action="objective.create",
+        summary=f"{actor} set the objective “{objective.title}”",
+        now=now,
+    )
     return objective
 
 
@@ -399,7 +425,9 @@ def objective_update(*, objective: Objective, actor: User, now: datetime | None 
     objective.save(update_fields=[*changed, "updated_at"])
     if objective.status != old_status:
         activity_record(
-            community=objective.community, actor=actor, action="objective.status",
+            community=objective.community,
+            actor=actor,
+            action="objective.status",
             summary=f"{actor} marked the objective “{objective.title}” {objective.get_status_display().lower()}",
             now=now,
         )
@@ -431,7 +459,13 @@ def objective_move(*, objective: Objective, actor: User, up: bool) -> Objective:
 
 @transaction.atomic
 def value_proposition_save(
-    *, community: Community, actor: User, for_whom: str, problem: str, value: str, proof: str,
+    *,
+    community: Community,
+    actor: User,
+    for_whom: str,
+    problem: str,
+    value: str,
+    proof: str,
     now: datetime | None = None,
 ) -> ValueProposition:
     now = now or timezone.now()
@@ -449,8 +483,13 @@ def value_proposition_save(
             setattr(vp, name, v)
         vp.updated_by, vp.updated_at = actor, now
         vp.save(update_fields=[*fields, "updated_by", "updated_at"])
-    activity_record(community=community, actor=actor, action="pitch.update",
-                    summary=f"{actor} edited the value proposition", now=now)
+    activity_record(
+        community=community,
+        actor=actor,
+        action="pitch.update",
+        summary=f"{actor} edited the value proposition",
+        now=now,
+    )
     return vp
 
 
@@ -465,7 +504,10 @@ def value_proposition_publish(
     proposition.published_at = now if publish else None
     proposition.save(update_fields=["published_at"])
     activity_record(
-        community=proposition.community, actor=actor, action="pitch.publish" if publish else "pitch.unpublish",
-        summary=f"{actor} {'published' if publish else 'unpublished'} the value proposition pitch", now=now,
+        community=proposition.community,
+        actor=actor,
+        action="pitch.publish" if publish else "pitch.unpublish",
+        summary=f"{actor} {'published' if publish else 'unpublished'} the value proposition pitch",
+        now=now,
     )
     return proposition

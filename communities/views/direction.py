@@ -46,8 +46,16 @@ from communities.services import direction as services
 from communities.services.direction import community_today
 
 # Activity a member may see on the home page: direction changes and arrivals, never moderation.
-MEMBER_SAFE_ACTIONS = ("purpose.", "vision.", "inquiry.", "strategy.", "objective.", "pitch.publish",
-                       "community.create", "membership.join")
+MEMBER_SAFE_ACTIONS = (
+    "purpose.",
+    "vision.",
+    "inquiry.",
+    "strategy.",
+    "objective.",
+    "pitch.publish",
+    "community.create",
+    "membership.join",
+)
 HOME_OBJECTIVES = 6
 HOME_ACTIVITY = 6
 
@@ -61,10 +69,20 @@ def _direction_url(access: CommunityAccess, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _form_page(request: HttpRequest, access: CommunityAccess, form, *, title: str, intro: str = "",
-               back: str = "", extra: dict | None = None, status: int = 200) -> HttpResponse:
-    context = _ctx(access, form=form, page_title=title, intro=intro, back_url=back or _direction_url(access),
-                   **(extra or {}))
+def _form_page(
+    request: HttpRequest,
+    access: CommunityAccess,
+    form,
+    *,
+    title: str,
+    intro: str = "",
+    back: str = "",
+    extra: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _ctx(
+        access, form=form, page_title=title, intro=intro, back_url=back or _direction_url(access), **(extra or {})
+    )
     return render(request, "communities/direction/form.html", context, status=status)
 
 
@@ -123,7 +141,9 @@ def direction(request: HttpRequest, slug: str) -> HttpResponse:
         withdrawn=[d for d in drafts if d.status == VisionDraft.Status.WITHDRAWN],
         member_count=members,
         inquiries=_in_community(
-            list(AppreciativeInquiry.objects.filter(community=community).annotate(n_contributions=Count("contributions"))),
+            list(
+                AppreciativeInquiry.objects.filter(community=community).annotate(n_contributions=Count("contributions"))
+            ),
             community,
         ),
         strategy=services.strategy_current(community=community),
@@ -149,7 +169,10 @@ def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Purpose saved. The earlier version stays in its history.")
         return redirect(_direction_url(access, "purpose"))
     return _form_page(
-        request, access, form, title="Set the purpose",
+        request,
+        access,
+        form,
+        title="Set the purpose",
         intro="The purpose is why the community exists. Only the sponsor sets it; every version is kept.",
         back=_direction_url(access, "purpose"),
     )
@@ -221,7 +244,10 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Draft saved. Open it for stances when it is ready.")
         return redirect(draft)
     return _form_page(
-        request, access, form, title="Propose a vision draft",
+        request,
+        access,
+        form,
+        title="Propose a vision draft",
         intro="A vision says what the community wants to become. Members comment and take a stance; "
         "the sponsor or a facilitator adopts the draft that aligns the community.",
         back=inquiry.get_absolute_url() if inquiry else _direction_url(access, "vision"),
@@ -229,9 +255,15 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _render_draft(request: HttpRequest, access: CommunityAccess, draft: VisionDraft, *,
-                  stance_form: StanceForm | None = None, comment_form: CommentForm | None = None,
-                  status: int = 200) -> HttpResponse:
+def _render_draft(
+    request: HttpRequest,
+    access: CommunityAccess,
+    draft: VisionDraft,
+    *,
+    stance_form: StanceForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     community = access.community
     members = _member_count(access)
     counted = VisionDraft.objects.with_counts().get(pk=draft.pk)
@@ -242,11 +274,14 @@ def _render_draft(request: HttpRequest, access: CommunityAccess, draft: VisionDr
     mine = next((s for s in stances if s.user_id == request.user.pk), None)
     url = draft.get_absolute_url()
     if stance_form is None:
-        stance_form = StanceForm(instance=mine, action=reverse("communities:direction-draft-stance",
-                                                                kwargs={"slug": community.slug, "pk": draft.pk}))
+        stance_form = StanceForm(
+            instance=mine,
+            action=reverse("communities:direction-draft-stance", kwargs={"slug": community.slug, "pk": draft.pk}),
+        )
     if comment_form is None:
-        comment_form = CommentForm(action=reverse("communities:direction-draft-comment",
-                                                  kwargs={"slug": community.slug, "pk": draft.pk}))
+        comment_form = CommentForm(
+            action=reverse("communities:direction-draft-comment", kwargs={"slug": community.slug, "pk": draft.pk})
+        )
     context = _ctx(
         access,
         draft=draft,
@@ -382,7 +417,10 @@ def inquiry_create(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Inquiry opened. Members can now add their stories and ideas to each phase.")
         return redirect(inquiry)
     return _form_page(
-        request, access, form, title="Open an appreciative inquiry",
+        request,
+        access,
+        form,
+        title="Open an appreciative inquiry",
         intro="Appreciative inquiry builds a vision from what already works: Discover (the community at its best), "
         "Dream (what might be), Design (what should be) and Destiny (commitments). The prompts below are a good "
         "start; adapt them to your community.",
@@ -396,27 +434,41 @@ def inquiry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     inquiry = _inquiry(access, pk)
     form = InquiryForm(request.POST or None, instance=inquiry, creating=False)
     if request.method == "POST" and form.is_valid():
-        services.inquiry_update(inquiry=inquiry, actor=request.user, title=form.cleaned_data["title"],
-                                prompts=form.prompts())
+        services.inquiry_update(
+            inquiry=inquiry, actor=request.user, title=form.cleaned_data["title"], prompts=form.prompts()
+        )
         messages.success(request, "Inquiry updated.")
         return redirect(inquiry)
     return _form_page(request, access, form, title="Edit the inquiry", back=inquiry.get_absolute_url())
 
 
-def _render_inquiry(request: HttpRequest, access: CommunityAccess, inquiry: AppreciativeInquiry, *,
-                    bound: ContributionForm | None = None, status: int = 200) -> HttpResponse:
-    action = reverse("communities:direction-inquiry-contribute",
-                     kwargs={"slug": access.community.slug, "pk": inquiry.pk})
+def _render_inquiry(
+    request: HttpRequest,
+    access: CommunityAccess,
+    inquiry: AppreciativeInquiry,
+    *,
+    bound: ContributionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    action = reverse(
+        "communities:direction-inquiry-contribute", kwargs={"slug": access.community.slug, "pk": inquiry.pk}
+    )
     by_phase: dict[str, list[InquiryContribution]] = {p.value: [] for p in Phase}
     for c in InquiryContribution.objects.filter(inquiry=inquiry).select_related("author"):
         by_phase[c.phase].append(c)
     phases = []
     for p in inquiry.phases():
         form = bound if bound is not None and bound.data.get("phase") == p["value"] else None
-        phases.append({**p, "contributions": by_phase[p["value"]],
-                       "form": form or ContributionForm(phase=p["value"], action=action)})
-    context = _ctx(access, inquiry=inquiry, phases=phases, drafts=_in_community(list(inquiry.drafts.all()),
-                                                                                  access.community))
+        phases.append(
+            {
+                **p,
+                "contributions": by_phase[p["value"]],
+                "form": form or ContributionForm(phase=p["value"], action=action),
+            }
+        )
+    context = _ctx(
+        access, inquiry=inquiry, phases=phases, drafts=_in_community(list(inquiry.drafts.all()), access.community)
+    )
     return render(request, "communities/direction/inquiry_detail.html", context, status=status)
 
 
@@ -469,7 +521,10 @@ def strategy_edit(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Strategy saved.")
         return redirect(_direction_url(access, "strategy"))
     return _form_page(
-        request, access, form, title="Strategy",
+        request,
+        access,
+        form,
+        title="Strategy",
         intro="How the community will pursue its vision. Break it into objectives below.",
         back=_direction_url(access, "strategy"),
     )
@@ -485,7 +540,10 @@ def objective_create(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Objective added.")
         return redirect(_direction_url(access, "objectives"))
     return _form_page(
-        request, access, form, title="Add an objective",
+        request,
+        access,
+        form,
+        title="Add an objective",
         intro="A high-level objective in support of the vision: how it is measured, the target, "
         "who owns it and by when. It is linked to the vision in force now.",
         back=_direction_url(access, "objectives"),
@@ -501,8 +559,9 @@ def objective_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     objective = _objective(access, pk)
     community = access.community
-    form = ObjectiveForm(request.POST or None, instance=objective, community=community,
-                         today=community_today(community))
+    form = ObjectiveForm(
+        request.POST or None, instance=objective, community=community, today=community_today(community)
+    )
     if request.method == "POST" and form.is_valid():
         # The model form already wrote the values onto ``objective``; compare against a fresh copy.
         fresh = Objective.objects.get(pk=objective.pk)
@@ -548,12 +607,21 @@ def value_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = ValuePropositionForm(request.POST or None, instance=proposition)
     if request.method == "POST" and form.is_valid():
         services.value_proposition_save(community=access.community, actor=request.user, **form.cleaned_data)
-        messages.success(request, "Value proposition saved." + (
-            " The published pitch shows the new text." if proposition and proposition.is_published else
-            " Publish it when you want anyone to read the pitch."))
+        messages.success(
+            request,
+            "Value proposition saved."
+            + (
+                " The published pitch shows the new text."
+                if proposition and proposition.is_published
+                else " Publish it when you want anyone to read the pitch."
+            ),
+        )
         return redirect(_direction_url(access, "value"))
     return _form_page(
-        request, access, form, title="Value proposition",
+        request,
+        access,
+        form,
+        title="Value proposition",
         intro="Pitch the community's value: for whom, what problem, what value, and what proof. "
         "Once published it is readable by anyone at the pitch address, even when the community is private.",
         back=_direction_url(access, "value"),
@@ -584,8 +652,9 @@ def pitch(request: HttpRequest, slug: str) -> HttpResponse:
     if proposition is None:
         raise Http404  # the same answer as a slug that never existed
     # No ``access``/``community`` in the context: the community bar stays off this page.
-    return render(request, "communities/direction/pitch.html", {"pitch": proposition,
-                                                                "pitch_community": proposition.community})
+    return render(
+        request, "communities/direction/pitch.html", {"pitch": proposition, "pitch_community": proposition.community}
+    )
 
 
 # --- Home sections -----------------------------------------------------------------------

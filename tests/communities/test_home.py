@@ -33,15 +33,19 @@ def _home(community) -> str:
 def test_it_shows_purpose_vision_objectives_and_activity_to_members(community, sponsor, facilitator, member, as_user):
     with time_machine.travel(NOW, tick=False):
         services.purpose_set(community=community, author=sponsor, text="We exist to make **medication** safer.")
-        draft = VisionDraftFactory(community=community, author=facilitator, title="No harm twice",
-                                   text="Every lesson travels to every ward.")
+        draft = VisionDraftFactory(
+            community=community, author=facilitator, title="No harm twice", text="Every lesson travels to every ward."
+        )
         services.vision_adopt(draft=draft, actor=sponsor)
-        ObjectiveFactory(community=community, owner=member, title="Huddles on every ward",
-                         due_date=date(2026, 5, 1), status="active")
-        ObjectiveFactory(community=community, owner=member, title="Pharmacist on call",
-                         due_date=date(2026, 9, 1), status="planned")
-        ObjectiveFactory(community=community, owner=member, title="Old win", due_date=date(2026, 1, 1),
-                         status="achieved")
+        ObjectiveFactory(
+            community=community, owner=member, title="Huddles on every ward", due_date=date(2026, 5, 1), status="active"
+        )
+        ObjectiveFactory(
+            community=community, owner=member, title="Pharmacist on call", due_date=date(2026, 9, 1), status="planned"
+        )
+        ObjectiveFactory(
+            community=community, owner=member, title="Old win", due_date=date(2026, 1, 1), status="achieved"
+        )
         response = as_user(member).get(_home(community))
     html = response.content.decode()
     assert response.status_code == 200
@@ -57,12 +61,18 @@ def test_it_shows_purpose_vision_objectives_and_activity_to_members(community, s
 
 
 def test_it_keeps_moderation_out_of_the_members_activity(community, facilitator, member, as_user):
-    ActivityLog.objects.create(community=community, actor=facilitator, action="membership.remove",
-                               summary="Facilitator removed Someone")
-    ActivityLog.objects.create(community=community, actor=facilitator, action="community.settings",
-                               summary="Facilitator changed visibility")
-    ActivityLog.objects.create(community=community, actor=facilitator, action="objective.create",
-                               summary="Facilitator set the objective “Huddles”")
+    ActivityLog.objects.create(
+        community=community, actor=facilitator, action="membership.remove", summary="Facilitator removed Someone"
+    )
+    ActivityLog.objects.create(
+        community=community, actor=facilitator, action="community.settings", summary="Facilitator changed visibility"
+    )
+    ActivityLog.objects.create(
+        community=community,
+        actor=facilitator,
+        action="objective.create",
+        summary="Facilitator set the objective “Huddles”",
+    )
     html = as_user(member).get(_home(community)).content.decode()
     assert "Facilitator set the objective “Huddles”" in html
     assert "removed Someone" not in html
@@ -80,8 +90,9 @@ def test_it_shows_visitors_of_an_open_community_the_purpose_and_vision_only(clie
     community = CommunityFactory(visibility=Community.Visibility.OPEN)
     owner = MembershipFactory(community=community).user
     PurposeVersionFactory(community=community, author=owner, text="Open purpose text.")
-    VisionDraftFactory(community=community, status="adopted", is_current=True, adopted_at=timezone.now(),
-                       title="Open vision")
+    VisionDraftFactory(
+        community=community, status="adopted", is_current=True, adopted_at=timezone.now(), title="Open vision"
+    )
     ObjectiveFactory(community=community, owner=owner, title="Members-only objective")
     ActivityLog.objects.create(community=community, actor=owner, action="purpose.update", summary="Owner set it")
     html = client.get(_home(community)).content.decode()
@@ -110,8 +121,7 @@ def _grow(community, sponsor, n: int) -> None:
         ActivityLog.objects.create(community=community, actor=user, action="vision.draft", summary="drafted")
 
 
-def test_it_renders_the_home_page_in_constant_queries(community, sponsor, member, as_user,
-                                                      django_assert_num_queries):
+def test_it_renders_the_home_page_in_constant_queries(community, sponsor, member, as_user, django_assert_num_queries):
     VisionDraftFactory(community=community, status="adopted", is_current=True, adopted_at=timezone.now())
     client = as_user(member)
     url = _home(community)

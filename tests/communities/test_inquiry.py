@@ -88,8 +88,10 @@ def test_it_lets_every_member_contribute_to_each_phase(community, personas, as_u
     inquiry = InquiryFactory(community=community, opened_by=personas["facilitator"])
     client = as_user(personas[persona])
     for phase in Phase:
-        response = client.post(_u("inquiry-contribute", community, pk=inquiry.pk),
-                               {"phase": phase.value, "text": f"My {phase.value} answer"})
+        response = client.post(
+            _u("inquiry-contribute", community, pk=inquiry.pk),
+            {"phase": phase.value, "text": f"My {phase.value} answer"},
+        )
         assert response.status_code == expected
     mine = InquiryContribution.objects.filter(inquiry=inquiry)
     if expected == 302 and persona != "anonymous":

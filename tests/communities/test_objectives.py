@@ -102,7 +102,10 @@ def test_it_saves_an_objective_linked_to_the_vision_in_force(community, facilita
         as_user(facilitator).post(_u("objective-create", community), _form(member, title="Second"))
     first, second = Objective.objects.filter(community=community)
     assert (first.title, first.owner, first.due_date, first.status) == (
-        "Answer every request within 48 hours", member, date(2026, 9, 30), "active"
+        "Answer every request within 48 hours",
+        member,
+        date(2026, 9, 30),
+        "active",
     )
     assert (first.vision, first.created_by, first.position, second.position) == (current, facilitator, 0, 1)
     assert ActivityLog.objects.filter(action="objective.create", actor=facilitator).count() == 2
@@ -178,8 +181,10 @@ def test_it_lets_the_owner_or_a_facilitator_set_the_status(community, core, memb
 
 
 def test_it_reorders_objectives_up_and_down(community, facilitator, member, as_user):
-    a, b, c = (ObjectiveFactory(community=community, owner=member, title=t, position=p) for t, p in
-               [("A", 0), ("B", 1), ("C", 2)])
+    a, b, c = (
+        ObjectiveFactory(community=community, owner=member, title=t, position=p)
+        for t, p in [("A", 0), ("B", 1), ("C", 2)]
+    )
     client = as_user(facilitator)
 
     def order() -> list[str]:

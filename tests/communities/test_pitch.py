@@ -43,8 +43,9 @@ def _pitch(slug: str) -> str:
         ("sponsor", 200),
     ],
 )
-def test_it_lets_facilitators_and_the_sponsor_write_the_value_proposition(community, personas, as_user, persona,
-                                                                           expected):
+def test_it_lets_facilitators_and_the_sponsor_write_the_value_proposition(
+    community, personas, as_user, persona, expected
+):
     client = as_user(personas[persona])
     assert client.get(_u("value", community)).status_code == expected
     response = client.post(_u("value", community), FORM)
@@ -54,7 +55,10 @@ def test_it_lets_facilitators_and_the_sponsor_write_the_value_proposition(commun
     if writes:
         vp = ValueProposition.objects.get(community=community)
         assert (vp.for_whom, vp.proof, vp.updated_by, vp.is_published) == (
-            FORM["for_whom"], FORM["proof"], personas[persona], False
+            FORM["for_whom"],
+            FORM["proof"],
+            personas[persona],
+            False,
         )
 
 
@@ -69,8 +73,15 @@ def test_it_refuses_a_missing_part_and_keeps_the_rest(community, facilitator, as
 
 @pytest.mark.parametrize(
     ("persona", "expected"),
-    [("anonymous", 302), ("outsider", 404), ("stranger", 404), ("member", 403), ("core", 403),
-     ("facilitator", 302), ("sponsor", 302)],
+    [
+        ("anonymous", 302),
+        ("outsider", 404),
+        ("stranger", 404),
+        ("member", 403),
+        ("core", 403),
+        ("facilitator", 302),
+        ("sponsor", 302),
+    ],
 )
 def test_it_lets_facilitators_and_the_sponsor_publish(community, personas, as_user, persona, expected):
     vp = ValuePropositionFactory(community=community)
@@ -92,7 +103,8 @@ def test_it_publishes_and_unpublishes_with_a_log(community, facilitator, as_user
     vp.refresh_from_db()
     assert vp.published_at is None
     assert list(ActivityLog.objects.order_by("created_at").values_list("action", flat=True)) == [
-        "pitch.publish", "pitch.unpublish"
+        "pitch.publish",
+        "pitch.unpublish",
     ]
 
 

@@ -336,8 +336,9 @@ def _grow(community, author, n: int) -> None:
 DIRECTION_QUERIES = 14
 
 
-def test_it_renders_the_direction_page_in_constant_queries(community, sponsor, member, as_user,
-                                                             django_assert_num_queries):
+def test_it_renders_the_direction_page_in_constant_queries(
+    community, sponsor, member, as_user, django_assert_num_queries
+):
     client = as_user(member)
     url = reverse("communities:direction", kwargs={"slug": community.slug})
     _grow(community, sponsor, 2)

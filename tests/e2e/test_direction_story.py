@@ -32,8 +32,9 @@ def _browser_for(browser, live_server, email: str):
 
 
 def test_it_runs_the_direction_story_from_purpose_to_adopted_vision(page, live_server, browser):
-    community = CommunityFactory(name="Medication Safety Network", slug="med-safety",
-                                 visibility=Community.Visibility.PRIVATE)
+    community = CommunityFactory(
+        name="Medication Safety Network", slug="med-safety", visibility=Community.Visibility.PRIVATE
+    )
     sponsor = _person(community, "sara@example.org", "Sara Visser", Role.SPONSOR)
     facilitator = _person(community, "femke@example.org", "Femke de Boer", Role.FACILITATOR)
     mo = _person(community, "mo@example.org", "Mo Haddad", Role.MEMBER)

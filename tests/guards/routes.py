@@ -35,8 +35,13 @@ ALLOWED = "allowed"  # access granted: the view ran for this persona (not 403/40
 
 PERSONAS = ("anonymous", "outsider", "stranger", "site_admin", "newcomer", "member", "core", "facilitator", "sponsor")
 NON_MEMBERS = ("outsider", "stranger", "site_admin")  # site admins are outsiders inside private communities
-MEMBERS = {"newcomer": Role.MEMBER, "member": Role.MEMBER, "core": Role.CORE, "facilitator": Role.FACILITATOR,
-           "sponsor": Role.SPONSOR}
+MEMBERS = {
+    "newcomer": Role.MEMBER,
+    "member": Role.MEMBER,
+    "core": Role.CORE,
+    "facilitator": Role.FACILITATOR,
+    "sponsor": Role.SPONSOR,
+}
 
 Expect = dict[str, int | str]
 
@@ -170,9 +175,7 @@ ROUTES: dict[str, Route] = {
     "practice:request-advice-kudos": action(MEMBER_ACTION, pk="help_request", advice_pk="advice"),
     "practice:request-advice-moderate": page(FACILITATOR_PAGE, pk="help_request", advice_pk="advice"),
     "practice:request-comment": action(MEMBER_ACTION, pk="help_request", advice_pk="advice"),
-    "practice:request-comment-edit": page(
-        FACILITATOR_PAGE | {"member": 200}, pk="help_request", comment_pk="comment"
-    ),
+    "practice:request-comment-edit": page(FACILITATOR_PAGE | {"member": 200}, pk="help_request", comment_pk="comment"),
     "practice:request-comment-moderate": page(FACILITATOR_PAGE, pk="help_request", comment_pk="comment"),
     # Learning loops: the world's request has a closed loop with the asker's (member's) outcome.
     "practice:request-outcome": page(community_page(None) | {"member": 302}, pk="help_request"),  # reported: back

@@ -96,7 +96,8 @@ def test_ids_from_another_community_give_404(pattern, world, personas):
         # 405 means the view did not run for that method; the other method must then reach it and 404.
         codes = {method: response.status_code for method, response in answers.items()}
         if not (set(codes.values()) <= {404, 405} and 404 in codes.values()):
-            wrong.append(f"{url} (other community's {', '.join(foreign)}): " + ", ".join(
-                f"{method} → {describe(response)}" for method, response in answers.items()
-            ))
+            wrong.append(
+                f"{url} (other community's {', '.join(foreign)}): "
+                + ", ".join(f"{method} → {describe(response)}" for method, response in answers.items())
+            )
     assert not wrong, "an object of another community was reachable:\n" + "\n".join(wrong)

@@ -205,9 +205,7 @@ def test_it_opens_a_discussion_when_the_asker_sees_it_differently(as_user, advis
         ("newcomer@example.org", "We phone the next ward."),
     ]
     # The asker, the adviser and earlier participants hear about the newcomer's reply; the newcomer does not.
-    told = set(
-        Notification.objects.filter(title__startswith="Newcomer replied").values_list("user__email", flat=True)
-    )
+    told = set(Notification.objects.filter(title__startswith="Newcomer replied").values_list("user__email", flat=True))
     assert told == {"member@example.org", "core@example.org"}
     page = as_user(member).get(hr.get_absolute_url()).content.decode()
     assert "Pharmacy is closed at night." in page and "We phone the next ward." in page
@@ -267,4 +265,4 @@ def test_it_shows_kudos_counts_on_the_request_page(as_user, advised, member, new
     services.kudos_toggle(advice=advice, user=newcomer)
     html = as_user(member).get(hr.get_absolute_url()).content.decode()
     assert 'aria-pressed="true"' in html
-    assert "Kudos <span class=\"badge text-bg-light\">2</span>" in html
+    assert 'Kudos <span class="badge text-bg-light">2</span>' in html

@@ -41,34 +41,52 @@ def board(community, member, core, newcomer, facilitator, tags):
     """One request in each state, created a day apart (oldest first)."""
     with time_machine.travel(NOW - timedelta(days=10), tick=False):
         overdue = services.help_request_create(
-            community=community, author=newcomer, title="Overdue falls at night", situation="Bed alarms.",
+            community=community,
+            author=newcomer,
+            title="Overdue falls at night",
+            situation="Bed alarms.",
             tags=[tags["falls"]],
         )
     with time_machine.travel(NOW - timedelta(days=9), tick=False):
         answered = services.help_request_create(
-            community=community, author=member, title="Answered handover question", situation="SBAR?",
+            community=community,
+            author=member,
+            title="Answered handover question",
+            situation="SBAR?",
             tags=[tags["handover"]],
         )
         services.advice_create(help_request=answered, author=core, body="Use SBAR.")
     with time_machine.travel(NOW - timedelta(days=8), tick=False):
         trying = services.help_request_create(
-            community=community, author=newcomer, title="Trying insulin advice", situation="Checks.",
+            community=community,
+            author=newcomer,
+            title="Trying insulin advice",
+            situation="Checks.",
             tags=[tags["medication"]],
         )
         advice = services.advice_create(help_request=trying, author=core, body="Pharmacy.")
         services.advice_respond(advice=advice, author=newcomer, kind="try")
     with time_machine.travel(NOW - timedelta(days=7), tick=False):
         resolved = services.help_request_create(
-            community=community, author=member, title="Resolved sepsis screening", situation="qSOFA.",
+            community=community,
+            author=member,
+            title="Resolved sepsis screening",
+            situation="qSOFA.",
         )
         services.help_request_resolve(help_request=resolved, actor=member)
     with time_machine.travel(NOW - timedelta(hours=1), tick=False):
         fresh = services.help_request_create(
-            community=community, author=core, title="Fresh open question", situation="Just posted.",
+            community=community,
+            author=core,
+            title="Fresh open question",
+            situation="Just posted.",
         )
     with time_machine.travel(NOW - timedelta(days=6), tick=False):
         hidden = services.help_request_create(
-            community=community, author=newcomer, title="Hidden request with a patient name", situation="…",
+            community=community,
+            author=newcomer,
+            title="Hidden request with a patient name",
+            situation="…",
         )
         services.content_hide(obj=hidden, actor=facilitator, reason="Identifies a patient")
     return {

@@ -329,9 +329,7 @@ def test_it_renders_single_payloads_safely_on_the_learning_pages(
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=mutated())
-def test_it_renders_mutated_payloads_safely_on_the_request_page(
-    as_user, community, member, core, facilitator, payload
-):
+def test_it_renders_mutated_payloads_safely_on_the_request_page(as_user, community, member, core, facilitator, payload):
     hr = _post_thread(community, member, core, payload)
     _check_pages(as_user(member), hr, moderator=as_user(facilitator))
     _check_emails()
