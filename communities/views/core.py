@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from communities import sections
 from communities.access import community_for_member, community_for_viewer
-from communities.forms import CommunityCreateForm, CommunitySettingsForm
+from communities.forms.community import CommunityCreateForm, CommunitySettingsForm
 from communities.models import Community, Membership, Role
 from communities.services import community as community_services
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from communities import sections
 from communities.access import CommunityAccess, community_for_member
-from communities.forms_direction import (
+from communities.forms.direction import (
     CommentForm,
     ContributionForm,
     InquiryForm,

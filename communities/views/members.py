@@ -15,7 +15,7 @@ from django.utils import dateformat, timezone
 from django.views.decorators.http import require_POST
 
 from communities.access import CommunityAccess, community_for_member, community_for_viewer
-from communities.forms_members import ExpertiseForm, InvitationForm, JoinRequestForm, RoleForm
+from communities.forms.members import ExpertiseForm, InvitationForm, JoinRequestForm, RoleForm
 from communities.models import ActivityLog, Community, Invitation, JoinRequest, Membership, Role, Tag
 from communities.services import members as member_services
 

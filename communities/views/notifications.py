@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from communities.forms import NotificationPreferencesForm
+from communities.forms.community import NotificationPreferencesForm
 from communities.models import Category, EmailMode, Notification, NotificationPreference, User
 from communities.services import notify as notify_services
 

@@ -19,7 +19,7 @@ from django.shortcuts import render
 
 from communities import sections
 from communities.access import CommunityAccess, community_for_member
-from communities.forms_value import ReportPeriodForm, initial_for
+from communities.forms.value import ReportPeriodForm, initial_for
 from communities.models import Role
 from communities.selectors import value as selectors
 from communities.selectors.value import Figure, ReportPeriod

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from communities import sections
 from communities.access import CommunityAccess, community_for_member
-from communities.forms_vibrancy import FocusForm, RoundOpenForm, VibrancyScoresForm
+from communities.forms.vibrancy import FocusForm, RoundOpenForm, VibrancyScoresForm
 from communities.models import Dimension, Role, VibrancyRound
 from communities.models.vibrancy import SCORE_MAX, SCORE_MIN
 from communities.selectors import vibrancy as selectors

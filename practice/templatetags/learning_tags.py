@@ -6,7 +6,7 @@ from django import template
 from django.db.models import Q
 
 from practice.models import HelpRequest, Outcome
-from practice.selectors_learning import visible_artefacts
+from practice.selectors.learning import visible_artefacts
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from practice.models import Advice, FollowUp
-from practice.selectors_loops import request_loop
+from practice.selectors.loops import request_loop
 from practice.services.loops import local_date
 
 register = template.Library()

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
-from practice import selectors_learning as selectors
-from practice.forms import HelpRequestForm
-from practice.forms_learning import ArtefactForm, PathAddForm, PathMoveForm, PathReadForm, UnpublishForm
+from practice.forms.learning import ArtefactForm, PathAddForm, PathMoveForm, PathReadForm, UnpublishForm
+from practice.forms.requests import HelpRequestForm
 from practice.models import KIND_FIELDS, Artefact, HelpRequest, NewcomerPathItem, Outcome
+from practice.selectors import learning as selectors
 from practice.services import learning as services
 
 PAGE_SIZE = 20

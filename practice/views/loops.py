@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from communities.access import CommunityAccess, community_for_member
-from practice.forms_loops import OutcomeForm
+from practice.forms.loops import OutcomeForm
 from practice.models import FollowUp, HelpRequest, Outcome
 from practice.services import loops
 

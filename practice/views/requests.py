@@ -16,7 +16,8 @@ from childsys.lib import ratelimit
 from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
 from practice import selectors, services
-from practice.forms import (
+from practice.forms.learning import SecondarySubmit
+from practice.forms.requests import (
     CommentForm,
     HelpRequestForm,
     ModerationForm,
@@ -24,7 +25,6 @@ from practice.forms import (
     ResponseForm,
     TextForm,
 )
-from practice.forms_learning import SecondarySubmit
 from practice.models import EDIT_WINDOW, Advice, AdviceResponse, DiscussionComment, HelpRequest
 from practice.views.learning import learning_preview
 

@@ -6,7 +6,8 @@ import pytest
 
 from communities.demo import core
 from practice import demo as practice_demo
-from practice import demo_learning, demo_value
+from practice.demo import learning as demo_learning
+from practice.demo import value as demo_value
 from practice.models import Artefact
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import DEMO_PASSWORD, SLUG, check

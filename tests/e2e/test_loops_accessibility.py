@@ -6,7 +6,7 @@ import pytest
 
 from communities.demo import core
 from practice import demo as practice_demo
-from practice import demo_loops
+from practice.demo import loops as demo_loops
 from practice.models import FollowUp, Outcome
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import DEMO_PASSWORD, SLUG, check

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from communities.demo import core
-from practice import demo_value
+from practice.demo import value as demo_value
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from practice import selectors_learning as selectors
 from practice.models import Outcome
+from practice.selectors import learning as selectors
 from practice.services import learning
 from tests.factories import TagFactory
 from tests.practice.factories import HelpRequestFactory

@@ -7,9 +7,11 @@ from django.urls import reverse
 
 from communities.demo import core
 from communities.models import Membership, Notification, OutboundEmail
-from practice import demo, demo_learning, demo_value
-from practice import selectors_learning as selectors
+from practice import demo
+from practice.demo import learning as demo_learning
+from practice.demo import value as demo_value
 from practice.models import Artefact, NewcomerPathRead
+from practice.selectors import learning as selectors
 
 pytestmark = pytest.mark.django_db
 

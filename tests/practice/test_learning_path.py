@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Role
-from practice import selectors_learning as selectors
 from practice.models import NewcomerPathItem, NewcomerPathRead
+from practice.selectors import learning as selectors
 from practice.services import learning
 from tests.conftest import _member
 from tests.practice.factories_learning import ArtefactFactory, NewcomerPathItemFactory

@@ -120,7 +120,7 @@ def test_it_renders_an_artefact_in_constant_queries(as_user, community, facilita
 
 
 def test_it_computes_the_handbook_in_three_queries(community, django_assert_num_queries):
-    from practice import selectors_learning
+    from practice.selectors import learning as selectors_learning
 
     for kind in KINDS * 3:
         ArtefactFactory(community=community, kind=kind, published=True, authors=[UserFactory()])

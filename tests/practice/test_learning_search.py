@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from practice import selectors_learning as selectors
 from practice.models import Artefact, HelpRequest
+from practice.selectors import learning as selectors
 from tests.practice.factories import HelpRequestFactory
 from tests.practice.factories_learning import ArtefactFactory
 

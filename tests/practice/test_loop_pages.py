@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from communities.access import CommunityAccess
 from communities.models import Category, Membership, NotificationPreference, OutboundEmail
-from practice import sections_loops, selectors, services, tasks
+from practice import selectors, services, tasks
 from practice.models import AdviceResponse, FollowUp, HelpRequest, Kudos, Outcome
+from practice.sections import loops as sections_loops
 from practice.services import loops
 from tests.practice.factories import AdviceFactory, HelpRequestFactory
 
@@ -242,7 +243,7 @@ def test_the_value_funnel_counts_each_step_in_one_query(funnel_data, django_asse
 
 
 def test_the_loop_figures_follow_the_design_definitions(funnel_data):
-    from practice.selectors_loops import loop_figures
+    from practice.selectors.loops import loop_figures
 
     with time_machine.travel(NOW, tick=False):
         f = loop_figures(community=funnel_data)

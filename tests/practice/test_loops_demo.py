@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from communities.demo import core
 from communities.models import Category, Notification, OutboundEmail
-from practice import demo, demo_loops, tasks
+from practice import demo, tasks
+from practice.demo import loops as demo_loops
 from practice.models import FollowUp, Outcome
 
 pytestmark = pytest.mark.django_db

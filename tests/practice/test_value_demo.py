@@ -13,10 +13,10 @@ from communities.access import CommunityAccess
 from communities.demo import core
 from communities.models import Membership
 from communities.selectors.value import report_period
-from practice import demo_value
+from practice.demo import value as demo_value
 from practice.models import HelpRequest, Outcome
-from practice.sections_value import funnel
-from practice.selectors_value import value_stories
+from practice.sections.value import funnel
+from practice.selectors.value import value_stories
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

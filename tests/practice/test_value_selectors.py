@@ -12,8 +12,8 @@ from communities.models import Membership
 from communities.selectors.value import report_period
 from practice import services
 from practice.models import FollowUp, HelpRequest, Outcome
-from practice.sections_value import funnel, value_health_section, value_stories_section
-from practice.selectors_value import CURRENT, PREVIOUS, period_health, value_stories
+from practice.sections.value import funnel, value_health_section, value_stories_section
+from practice.selectors.value import CURRENT, PREVIOUS, period_health, value_stories
 from practice.services import learning, loops
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.practice.factories import AdviceFactory, AdviceResponseFactory, HelpRequestFactory

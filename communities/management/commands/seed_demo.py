@@ -34,7 +34,9 @@ class Command(BaseCommand):
 def _area_seeders() -> list:
     from communities.demo import direction, members, vibrancy
     from practice import demo as practice_demo
-    from practice import demo_learning, demo_loops, demo_value
+    from practice.demo import learning as demo_learning
+    from practice.demo import loops as demo_loops
+    from practice.demo import value as demo_value
 
     # demo_value after the requests: learning loops inside the value report's default period (the last
     # full quarter); demo_learning after both: it captures requests and a closed loop as learning.

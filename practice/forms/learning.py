@@ -7,7 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from communities.models import Community, Tag
-from practice.forms import MARKDOWN_HELP, TagChoiceField
+from practice.forms.requests import MARKDOWN_HELP, TagChoiceField
 from practice.models import KIND_FIELDS, Artefact
 from practice.models.learning import PLAIN_TEXT_FIELDS
 from practice.services.learning import MAX_TAGS

@@ -308,7 +308,7 @@ def value_funnel(community: Community, *, since: datetime | None = None, until: 
     every step stays a subset of the one before.
     """
     from practice.models import Outcome
-    from practice.selectors_learning import CAPTURED, request_captured_annotations
+    from practice.selectors.learning import CAPTURED, request_captured_annotations
 
     period = Q()
     if since is not None:

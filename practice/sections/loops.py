@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from communities import figures
 from communities.access import CommunityAccess
-from practice.selectors_loops import loop_figures
+from practice.selectors.loops import loop_figures
 
 
 def dashboard_learning_loops(request: HttpRequest, access: CommunityAccess) -> dict | None:

@@ -10,8 +10,8 @@ urlpatterns = [
     path("c/<slug:slug>/", core.community_home, name="home"),
     path("c/<slug:slug>/join/", core.community_join, name="join"),
     path("c/<slug:slug>/settings/", core.community_settings, name="settings"),
-    # Direction: purpose, vision, inquiry, strategy, objectives, value pitch (communities/urls_direction.py)
-    path("", include("communities.urls_direction")),
+    # Direction: purpose, vision, inquiry, strategy, objectives, value pitch (communities/urls/direction.py)
+    path("", include("communities.urls.direction")),
     # Members, roles, joining and invitations (communities/views/members.py)
     path("c/<slug:slug>/members/", members.members, name="members"),
     path("c/<slug:slug>/members/expertise/", members.member_expertise, name="members-expertise"),

@@ -8,7 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 
-from practice.forms import MARKDOWN_HELP
+from practice.forms.requests import MARKDOWN_HELP
 from practice.models import MAX_POSTPONEMENTS, Advice, FollowUp, HelpRequest, Outcome
 
 

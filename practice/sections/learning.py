@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from communities import figures
 from communities.access import CommunityAccess
-from practice import selectors_learning as selectors
+from practice.selectors import learning as selectors
 
 
 def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> dict | None:

@@ -1,0 +1,1 @@
+"""The communities app's forms, one module per area (import from the module)."""

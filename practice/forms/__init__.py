@@ -1,0 +1,1 @@
+"""The practice app's forms, one module per area (import from the module)."""

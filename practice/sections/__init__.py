@@ -1,0 +1,5 @@
+"""The practice app's sections of the community home, the dashboard and the value report, one module
+per area (registered in ``PracticeConfig.ready``). The public names of ``requests`` are re-exported here.
+"""
+
+from .requests import *  # noqa: F403
