@@ -5,6 +5,9 @@ Also the Direction sections of the community home (purpose, vision, objectives, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -159,22 +162,43 @@ def direction(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Purpose -----------------------------------------------------------------------------
 
 
+def _edit_versioned_text(
+    request: HttpRequest,
+    slug: str,
+    *,
+    role: Role,
+    form_class: type[forms.Form],
+    read: Callable,
+    write: Callable,
+    anchor: str,
+    saved: str,
+    title: str,
+    intro: str,
+) -> HttpResponse:
+    """The purpose and the strategy: a text whose every saved version is kept (``read`` gives the current one)."""
+    access = community_for_member(request, slug, role)
+    current = read(community=access.community)
+    form = form_class(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        write(community=access.community, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, saved)
+        return redirect(_direction_url(access, anchor))
+    return _form_page(request, access, form, title=title, intro=intro, back=_direction_url(access, anchor))
+
+
 @login_required
 def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    access = community_for_member(request, slug, Role.SPONSOR)
-    current = services.purpose_current(community=access.community)
-    form = PurposeForm(request.POST or None, initial={"text": current.text if current else ""})
-    if request.method == "POST" and form.is_valid():
-        services.purpose_set(community=access.community, author=request.user, text=form.cleaned_data["text"])
-        messages.success(request, "Purpose saved. The earlier version stays in its history.")
-        return redirect(_direction_url(access, "purpose"))
-    return _form_page(
+    return _edit_versioned_text(
         request,
-        access,
-        form,
+        slug,
+        role=Role.SPONSOR,
+        form_class=PurposeForm,
+        read=services.purpose_current,
+        write=services.purpose_set,
+        anchor="purpose",
+        saved="Purpose saved. The earlier version stays in its history.",
         title="Set the purpose",
         intro="The purpose is why the community exists. Only the sponsor sets it; every version is kept.",
-        back=_direction_url(access, "purpose"),
     )
 
 
@@ -513,20 +537,17 @@ def inquiry_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def strategy_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    access = community_for_member(request, slug, Role.FACILITATOR)
-    current = services.strategy_current(community=access.community)
-    form = StrategyForm(request.POST or None, initial={"text": current.text if current else ""})
-    if request.method == "POST" and form.is_valid():
-        services.strategy_set(community=access.community, author=request.user, text=form.cleaned_data["text"])
-        messages.success(request, "Strategy saved.")
-        return redirect(_direction_url(access, "strategy"))
-    return _form_page(
+    return _edit_versioned_text(
         request,
-        access,
-        form,
+        slug,
+        role=Role.FACILITATOR,
+        form_class=StrategyForm,
+        read=services.strategy_current,
+        write=services.strategy_set,
+        anchor="strategy",
+        saved="Strategy saved.",
         title="Strategy",
         intro="How the community will pursue its vision. Break it into objectives below.",
-        back=_direction_url(access, "strategy"),
     )
 
 
