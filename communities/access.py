@@ -64,6 +64,8 @@ def _load(request: HttpRequest, slug: str) -> CommunityAccess:
         membership = Membership.objects.filter(community=community, user=request.user).first()
     if membership is None and community.is_private:
         raise Http404  # indistinguishable from a slug that never existed
+    # The page shows times in the community's zone (TimeZoneMiddleware resets it after the request).
+    timezone.activate(community.tzinfo)
     return CommunityAccess(community=community, membership=membership)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 _LAST_SEEN = "_last_seen"
 
@@ -32,3 +33,22 @@ class IdleSessionTimeoutMiddleware:
             elif now - last_seen >= 60 or _LAST_SEEN not in request.session:
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Every request starts, and ends, in the site's time zone (``TIME_ZONE``).
+
+    A community's pages switch to the community's own zone when they load it
+    (``communities.access``), so its members read times as they live them. The reset keeps a
+    server thread from carrying one community's zone into the next request it serves.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
