@@ -50,4 +50,9 @@ urlpatterns = [
     path("learning/<int:pk>/publish/", learning.learning_publish, name="learning-publish"),
     path("learning/<int:pk>/unpublish/", learning.learning_unpublish, name="learning-unpublish"),
     path("learning/<int:pk>/versions/<int:version_pk>/", learning.learning_version, name="learning-version"),
+    path(
+        "learning/<int:pk>/versions/<int:version_pk>/restore/",
+        learning.learning_version_restore,
+        name="learning-version-restore",
+    ),
 ]

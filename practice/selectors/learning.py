@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from difflib import SequenceMatcher
 from functools import reduce
 from operator import or_
 
@@ -25,6 +26,7 @@ from practice.models import (
     ALL_TEXT_FIELDS,
     KIND_FIELDS,
     Artefact,
+    ArtefactVersion,
     HelpRequest,
     NewcomerPathItem,
     NewcomerPathRead,
@@ -163,6 +165,52 @@ def artefact_detail(*, community: Community, pk: int, user: User, can_see_drafts
         )
         .first()
     )
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    """One field that a version changed: its label, and the text as ("equal" | "delete" | "insert", words)."""
+
+    label: str
+    segments: list[tuple[str, str]]
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """``old`` → ``new`` word by word (whitespace kept), as runs of kept, deleted and inserted text."""
+    # Words with the spaces after them: a run of changed words reads as one change, not one per word.
+    a, b = re.findall(r"\S+\s*|\s+", old), re.findall(r"\S+\s*|\s+", new)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("delete", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("insert", "".join(b[j1:j2])))
+    return [(op, text) for op, text in out if text]
+
+
+def version_changes(version: ArtefactVersion) -> tuple[ArtefactVersion | None, list[FieldChange]]:
+    """The version before ``version`` and what ``version`` changed in its text (one query).
+
+    Tags and sources are not versioned; a version that changed only those lists no change.
+    """
+    previous = (
+        ArtefactVersion.objects.filter(artefact_id=version.artefact_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+    if previous is None:
+        return None, []
+    pairs = [("Title", previous.title, version.title)] + [
+        (label, previous.fields.get(name, ""), version.fields.get(name, ""))
+        for name, label in KIND_FIELDS[version.kind]
+    ]
+    return previous, [FieldChange(label, word_diff(old, new)) for label, old, new in pairs if old != new]
 
 
 # --- the handbook ------------------------------------------------------------------------------

@@ -223,6 +223,29 @@ def artefact_edit(
 
 
 @transaction.atomic
+def artefact_restore(
+    *, artefact: Artefact, version: ArtefactVersion, editor: User, now: datetime | None = None
+) -> Artefact:
+    """Make an earlier version's title and text current again, saved as a new version: nothing is lost.
+
+    Who may edit the artefact may restore; its tags and sources stay as they are.
+    """
+    if version.artefact_id != artefact.pk:
+        raise ValidationError("That version belongs to another artefact.")
+    if version.title == artefact.title and version.fields == artefact.field_values():
+        raise ValidationError(f"Version {version.number} is the current text already.")
+    return artefact_edit(
+        artefact=artefact,
+        editor=editor,
+        title=version.title,
+        fields=version.fields,
+        tags=list(artefact.tags.all()),
+        note=f"Restored version {version.number}",
+        now=now,
+    )
+
+
+@transaction.atomic
 def artefact_publish(*, artefact: Artefact, actor: User, now: datetime | None = None) -> bool:
     """A core member or facilitator publishes a draft; False when it was already published."""
     now = now or timezone.now()

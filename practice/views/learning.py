@@ -108,8 +108,35 @@ def learning_version(request: HttpRequest, slug: str, pk: int, version_pk: int) 
     artefact = _get_artefact(request, access, pk)
     version = get_object_or_404(artefact.versions.select_related("author"), pk=version_pk)
     parts = [(name, label, version.fields.get(name, "")) for name, label in KIND_FIELDS[version.kind]]
-    context = _context(access, artefact=artefact, version=version, parts=parts)
+    previous, changes = selectors.version_changes(version)
+    context = _context(
+        access,
+        artefact=artefact,
+        version=version,
+        parts=parts,
+        previous=previous,
+        changes=changes,
+        may_restore=version.number != artefact.version
+        and services.may_edit_artefact(artefact, request.user, curator=access.is_core),
+    )
     return render(request, "practice/learning/version.html", context)
+
+
+@login_required
+@require_POST
+def learning_version_restore(request: HttpRequest, slug: str, pk: int, version_pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    artefact = _get_artefact(request, access, pk)
+    version = get_object_or_404(artefact.versions, pk=version_pk)
+    if not services.may_edit_artefact(artefact, request.user, curator=access.is_core):
+        raise PermissionDenied
+    try:
+        services.artefact_restore(artefact=artefact, version=version, editor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("practice:learning-version", slug=access.community.slug, pk=artefact.pk, version_pk=version.pk)
+    messages.success(request, f"Version {version.number} restored: it is now version {artefact.version}.")
+    return redirect(artefact)
 
 
 # --- writing --------------------------------------------------------------------------------------

@@ -42,11 +42,15 @@ def test_the_learning_pages_have_no_serious_violations_for_members(page, live_se
 def test_the_curation_pages_have_no_serious_violations(page, live_server, demo):
     draft = Artefact.objects.filter(community__slug=SLUG, status="draft").first()
     version = draft.versions.first()
+    edited = Artefact.objects.filter(community__slug=SLUG, version__gte=2).first()
     paths = [
         f"/c/{SLUG}/learning/path/",
         f"/c/{SLUG}/learning/{draft.pk}/",
         f"/c/{SLUG}/learning/{draft.pk}/edit/",
         f"/c/{SLUG}/learning/{draft.pk}/versions/{version.pk}/",
+        # An edited artefact: its latest version with the changes marked, its first with "Restore".
+        f"/c/{SLUG}/learning/{edited.pk}/versions/{edited.versions.get(number=edited.version).pk}/",
+        f"/c/{SLUG}/learning/{edited.pk}/versions/{edited.versions.get(number=1).pk}/",
         f"/c/{SLUG}/dashboard/",
     ]
     log_in(page, live_server, "facilitator@demo.example", DEMO_PASSWORD)

@@ -202,6 +202,7 @@ ROUTES: dict[str, Route] = {
     "practice:learning-publish": action(CORE_ACTION, pk="artefact"),
     "practice:learning-unpublish": action(CORE_ACTION, pk="artefact"),
     "practice:learning-version": page(MEMBER_PAGE, pk="artefact", version_pk="artefact_version"),
+    "practice:learning-version-restore": action(CORE_ACTION, pk="artefact", version_pk="artefact_version"),
 }
 
 # Parts of the URL map the table leaves out, with the reason. Everything else must have a line.
