@@ -12,8 +12,9 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from communities.models import (
     AppreciativeInquiry,
@@ -232,12 +233,32 @@ def vision_stance_set(
 
 
 @transaction.atomic
+@transaction.atomic
 def vision_comment_add(*, draft: VisionDraft, author: User, text: str, now: datetime | None = None) -> VisionComment:
+    """Comment on a draft in progress; its author and the members who commented before are told."""
     if not draft.is_in_progress:
         raise ValidationError("Comments are closed on this draft.")
-    return VisionComment.objects.create(
-        draft=draft, author=author, text=_clean_text(text, what="comment"), created_at=now or timezone.now()
+    now = now or timezone.now()
+    comment = VisionComment.objects.create(
+        draft=draft, author=author, text=_clean_text(text, what="comment"), created_at=now
     )
+    earlier = VisionComment.objects.filter(draft=draft).exclude(pk=comment.pk).values("author")
+    recipients = (
+        User.objects.filter(Q(pk=draft.author_id) | Q(pk__in=earlier), memberships__community=draft.community_id)
+        .exclude(pk=author.pk)
+        .distinct()
+    )
+    notify(
+        recipients=list(recipients),
+        category=Category.DIRECTION,
+        title=f"{author} commented on the vision draft “{draft.title}”",
+        body=Truncator(comment.text).words(60),
+        url=f"{draft.get_absolute_url()}#comments",
+        community=draft.community,
+        actor=author,
+        now=now,
+    )
+    return comment
 
 
 # --- Appreciative inquiry ----------------------------------------------------------------

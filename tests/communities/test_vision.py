@@ -214,6 +214,42 @@ def test_it_lets_members_comment_and_keeps_an_empty_comment_out(community, core,
     assert list(draft.comments.values_list("author", "text")) == [(member.pk, "Could we name medication explicitly?")]
 
 
+def test_a_comment_tells_the_draft_author_and_earlier_commenters(
+    community, core, member, newcomer, facilitator, as_user
+):
+    draft = VisionDraftFactory(community=community, author=core, title="Safer together")
+    url = _u("draft-comment", community, pk=draft.pk)
+    as_user(member).post(url, {"text": "Could we name medication explicitly?"})
+    as_user(newcomer).post(url, {"text": "And handovers, please."})
+    as_user(member).post(url, {"text": "Agreed with the handovers."})
+
+    def told(user) -> list[str]:
+        return list(
+            Notification.objects.filter(user=user, category=Category.DIRECTION)
+            .order_by("id")
+            .values_list("title", flat=True)
+        )
+
+    assert told(core) == [
+        f"{member} commented on the vision draft “Safer together”",
+        f"{newcomer} commented on the vision draft “Safer together”",
+        f"{member} commented on the vision draft “Safer together”",
+    ]
+    assert told(member) == [f"{newcomer} commented on the vision draft “Safer together”"]  # never of their own
+    assert told(newcomer) == [f"{member} commented on the vision draft “Safer together”"]
+    assert told(facilitator) == []  # neither wrote the draft nor commented
+    note = Notification.objects.filter(user=newcomer).get()
+    assert note.url.endswith(f"/direction/drafts/{draft.pk}/#comments")
+    assert note.body == "Agreed with the handovers."
+
+
+def test_a_comment_tells_nobody_who_has_left_the_community(community, core, member, as_user):
+    draft = VisionDraftFactory(community=community, author=core)
+    core.memberships.filter(community=community).delete()
+    as_user(member).post(_u("draft-comment", community, pk=draft.pk), {"text": "Still relevant?"})
+    assert not Notification.objects.filter(category=Category.DIRECTION).exists()
+
+
 # --- Alignment ---------------------------------------------------------------------------
 
 
