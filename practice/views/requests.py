@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,7 +37,7 @@ def _rate_limited(request: HttpRequest, scope: str, rate: ratelimit.Rate) -> str
     """Count one post; return the message to show when the user is over the limit."""
     if ratelimit.hit(scope, request.user.pk, rate):
         return None
-    minutes = max(1, ratelimit.retry_after(rate) // 60)
+    minutes = max(1, math.ceil(ratelimit.retry_after(scope, request.user.pk, rate) / 60))
     return (
         f"You have reached the limit of {rate.describe()} for this. Nothing you wrote is lost: "
         f"it is still in the form below. Please try again in about {minutes} minute{'s' if minutes != 1 else ''}."

@@ -37,8 +37,14 @@ def test_it_limits_requests_to_ten_an_hour_and_keeps_what_was_typed(as_user, mem
     html = refused.content.decode()
     assert "limit of 10 an hour" in html and "Nothing you wrote is lost" in html
     assert 'value="Problem number 10"' in html and "Situation text 10" in html
+    assert "Please try again in about 66 minutes." in html
     assert HelpRequest.objects.filter(author=member).count() == 10
+    # An hour on, the ten still weigh on the sliding window (counted as spread over their hour).
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        again = new_request(client, community, 11)
+    assert again.status_code == 429
+    assert "Please try again in about 6 minutes." in again.content.decode()
+    with time_machine.travel(NOW + timedelta(hours=1, minutes=6), tick=False):
         assert new_request(client, community, 11).status_code == 302
     assert HelpRequest.objects.filter(author=member).count() == 11
 
@@ -84,9 +90,26 @@ def test_it_keeps_the_counter_in_the_shared_cache():
     assert cache.get(key) == 1
     assert ratelimit.hit("test", 7, rate, now=now)
     assert not ratelimit.hit("test", 7, rate, now=now)
+    assert cache.get(key) == 2  # a refused hit is not counted
     assert ratelimit.hit("test", 8, rate, now=now)  # per identity
-    assert ratelimit.hit("test", 7, rate, now=now + 3600)  # a new window
-    assert 0 < ratelimit.retry_after(rate, now=now) <= 3601
+
+
+def test_the_limit_holds_across_a_window_boundary():
+    # A fixed window would allow 2 just before the hour and 2 more just after: 4 in two seconds.
+    rate = ratelimit.Rate(limit=2, period=3600)
+    hour = 3600 * (int(NOW.timestamp()) // 3600)
+    assert ratelimit.hit("test", 7, rate, now=hour - 1)
+    assert ratelimit.hit("test", 7, rate, now=hour - 1)
+    assert not ratelimit.hit("test", 7, rate, now=hour + 1)
+    assert ratelimit.retry_after("test", 7, rate, now=hour + 1) == 1800
+    # Half-way through the next hour the earlier two weigh one: one more fits, not two.
+    assert ratelimit.hit("test", 7, rate, now=hour + 1800)
+    assert not ratelimit.hit("test", 7, rate, now=hour + 1800)
+    assert ratelimit.remaining("test", 7, rate, now=hour + 1800) == 0
+    assert ratelimit.retry_after("test", 7, rate, now=hour + 1800) > 0
+    # Two hours on, nothing of it is left.
+    assert ratelimit.remaining("test", 7, rate, now=hour + 7200) == 2
+    assert ratelimit.retry_after("test", 7, rate, now=hour + 7200) == 0
 
 
 def test_it_describes_rates_for_people():
