@@ -18,9 +18,11 @@ def _community_changed(sender, instance, **kwargs) -> None:
     figures.changed(instance.community_id)
 
 
-def _response_changed(sender, instance: AdviceResponse, **kwargs) -> None:
-    # "Advice taken" counts requests with an "I'll try this"; the service has the request at hand.
-    figures.changed(instance.request.community_id)
+def _response_created(sender, instance: AdviceResponse, created: bool, **kwargs) -> None:
+    # "Advice taken" counts requests with an "I'll try this"; the service saves it with its request
+    # at hand. Responses are never deleted on their own: only with their request, which says so itself.
+    if created:
+        figures.changed(instance.request.community_id)
 
 
 def _links_changed(sender, instance, action: str, **kwargs) -> None:
@@ -32,8 +34,7 @@ def connect() -> None:
     for model in WITH_COMMUNITY:
         post_save.connect(_community_changed, sender=model, dispatch_uid=f"figures-{model.__name__}-save")
         post_delete.connect(_community_changed, sender=model, dispatch_uid=f"figures-{model.__name__}-delete")
-    post_save.connect(_response_changed, sender=AdviceResponse, dispatch_uid="figures-AdviceResponse-save")
-    post_delete.connect(_response_changed, sender=AdviceResponse, dispatch_uid="figures-AdviceResponse-delete")
+    post_save.connect(_response_created, sender=AdviceResponse, dispatch_uid="figures-AdviceResponse-save")
     # Tags and sources, changed from the request's or the artefact's side (``instance`` is that object).
     for through in (
         HelpRequest.tags.through,
