@@ -223,13 +223,17 @@ class HandbookChapter:
     artefacts: list[Artefact]
 
 
-def handbook(*, community: Community) -> list[HandbookChapter]:
-    """All published artefacts grouped by kind, in the order of :class:`Artefact.Kind` (three queries)."""
-    artefacts = list(
-        Artefact.objects.filter(community=community, status=PUBLISHED)
-        .prefetch_related("tags", "authors")
-        .order_by("title", "id")
-    )
+def handbook(*, community: Community, kind: str = "", tag: Tag | None = None) -> list[HandbookChapter]:
+    """Published artefacts grouped by kind, in the order of :class:`Artefact.Kind` (three queries).
+
+    All of them, or one kind's (a chapter), or those with one tag (a topic), or both.
+    """
+    qs = Artefact.objects.filter(community=community, status=PUBLISHED)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if tag is not None:
+        qs = qs.filter(tags=tag)
+    artefacts = list(qs.prefetch_related("tags", "authors").order_by("title", "id"))
     chapters = []
     for kind, label in Artefact.Kind.choices:
         items = [a for a in artefacts if a.kind == kind]

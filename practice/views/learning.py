@@ -292,9 +292,23 @@ def learning_from_outcome(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 
 @login_required
 def learning_handbook(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everything published, to print; ``?kind=`` and ``?tag=`` print one chapter or one topic."""
     access = community_for_member(request, slug)
-    chapters = selectors.handbook(community=access.community)
-    context = _context(access, chapters=chapters, printed_at=timezone.now())
+    kind = request.GET.get("kind", "")
+    if kind not in KIND_FIELDS:
+        kind = ""
+    tags = list(access.community.tags.order_by("name"))
+    tag = next((t for t in tags if t.slug == request.GET.get("tag")), None)
+    context = _context(
+        access,
+        chapters=selectors.handbook(community=access.community, kind=kind, tag=tag),
+        kinds=Artefact.Kind.choices,
+        kind=kind,
+        kind_label=Artefact.Kind(kind).label if kind else "",
+        tags=tags,
+        tag=tag,
+        printed_at=timezone.now(),
+    )
     return render(request, "practice/learning/handbook.html", context)
 
 
