@@ -255,6 +255,10 @@ def seed(demo: Demo) -> None:
         (1, "ayla.core", "Thanks all. I will add a line on protected time and a first-wave ward list this week."),
     ]:
         services.vision_comment_add(draft=second, author=u[who], text=text, now=ago(days))
+    # The promised ward list wins one member over: the draft page shows how the stance moved.
+    services.vision_stance_set(
+        draft=second, user=u["bram.core"], stance="support", comment="With a first-wave list, yes.", now=ago(0.5)
+    )
 
     # The value pitch for the hospital board, published.
     proposition = services.value_proposition_save(

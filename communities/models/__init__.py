@@ -13,6 +13,7 @@ from .direction import (
     VisionComment,
     VisionDraft,
     VisionStance,
+    VisionStanceChange,
 )
 from .members import Invitation, JoinRequest
 from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
@@ -51,4 +52,5 @@ __all__ = [
     "VisionComment",
     "VisionDraft",
     "VisionStance",
+    "VisionStanceChange",
 ]

@@ -169,6 +169,23 @@ class VisionStance(models.Model):
         return f"{self.user} on {self.draft}: {self.get_stance_display()}"
 
 
+class VisionStanceChange(models.Model):
+    """A stance as it was taken or changed: the history behind each member's current stance."""
+
+    draft = models.ForeignKey(VisionDraft, on_delete=models.CASCADE, related_name="stance_changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stance = models.CharField(max_length=10, choices=VisionStance.Stance.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["draft", "user", "created_at"], name="stance_change_by_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.draft}: {self.get_stance_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class VisionComment(models.Model):
     draft = models.ForeignKey(VisionDraft, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -30,6 +30,7 @@ from communities.models import (
     VisionComment,
     VisionDraft,
     VisionStance,
+    VisionStanceChange,
 )
 from communities.models.direction import PHASE_SUBTITLES
 from communities.services.community import activity_record
@@ -227,12 +228,15 @@ def vision_stance_set(
         draft=draft, user=user, defaults={"stance": stance, "comment": comment, "created_at": now, "updated_at": now}
     )
     if not created:
+        if (obj.stance, obj.comment) == (stance, comment):
+            return obj  # saved again unchanged: nothing moved
         obj.stance, obj.comment, obj.updated_at = stance, comment, now
         obj.save(update_fields=["stance", "comment", "updated_at"])
+    # The history shows facilitators how stances moved as the draft was discussed and revised.
+    VisionStanceChange.objects.create(draft=draft, user=user, stance=stance, comment=comment, created_at=now)
     return obj
 
 
-@transaction.atomic
 @transaction.atomic
 def vision_comment_add(*, draft: VisionDraft, author: User, text: str, now: datetime | None = None) -> VisionComment:
     """Comment on a draft in progress; its author and the members who commented before are told."""

@@ -44,6 +44,7 @@ from communities.models import (
     VisionComment,
     VisionDraft,
     VisionStance,
+    VisionStanceChange,
 )
 from communities.services import direction as services
 from communities.services.direction import community_today
@@ -296,6 +297,12 @@ def _render_draft(
         VisionStance.objects.filter(draft=draft, user__memberships__community=community).select_related("user")
     )
     mine = next((s for s in stances if s.user_id == request.user.pk), None)
+    # Each stance's earlier versions, oldest first (the last change is the stance itself).
+    earlier: dict[int, list[VisionStanceChange]] = {}
+    for change in VisionStanceChange.objects.filter(draft=draft):
+        earlier.setdefault(change.user_id, []).append(change)
+    for s in stances:
+        s.earlier = earlier.get(s.user_id, [])[:-1]
     url = draft.get_absolute_url()
     if stance_form is None:
         stance_form = StanceForm(

@@ -158,7 +158,14 @@ def test_it_costs_one_query_per_direction_section(community, sponsor, member, dj
 def test_it_seeds_the_direction_demo_story_once(db, as_user):
     from communities.demo import core as demo_core
     from communities.demo import direction as demo_direction
-    from communities.models import InquiryContribution, Objective, PurposeVersion, VisionDraft, VisionStance
+    from communities.models import (
+        InquiryContribution,
+        Objective,
+        PurposeVersion,
+        VisionDraft,
+        VisionStance,
+        VisionStanceChange,
+    )
 
     demo = demo_core.seed()
     demo_direction.seed(demo)
@@ -169,6 +176,8 @@ def test_it_seeds_the_direction_demo_story_once(db, as_user):
     assert drafts.filter(is_current=True).count() == 1 and drafts.filter(status="open").count() == 1
     open_stances = set(VisionStance.objects.filter(draft__status="open").values_list("stance", flat=True))
     assert open_stances == {"support", "concerns", "object"}
+    moved = VisionStanceChange.objects.filter(draft__status="open", user=demo.users["bram.core"])
+    assert list(moved.values_list("stance", flat=True)) == ["concerns", "support"]  # once, despite two seeds
     phases = set(InquiryContribution.objects.filter(inquiry__community=community).values_list("phase", flat=True))
     assert phases == {"discover", "dream", "design", "destiny"}
     objectives = Objective.objects.filter(community=community)

@@ -19,6 +19,7 @@ from communities.models import (
     Role,
     VisionDraft,
     VisionStance,
+    VisionStanceChange,
 )
 from communities.services import direction as services
 from tests.communities.direction_helpers import warm
@@ -182,6 +183,32 @@ def test_it_keeps_one_stance_per_member_and_lets_them_change_it(community, core,
     assert stance.updated_at == datetime(2026, 5, 1, 10, 30, tzinfo=UTC)
     with pytest.raises(IntegrityError), transaction.atomic():
         VisionStance.objects.create(draft=draft, user=member, stance="object")
+
+
+def test_it_keeps_the_history_of_each_stance_and_shows_how_it_moved(community, core, member, facilitator, as_user):
+    draft = VisionDraftFactory(community=community, author=core)
+    url = _u("draft-stance", community, pk=draft.pk)
+    steps = [
+        (datetime(2026, 5, 1, 10, tzinfo=UTC), {"stance": "object", "comment": "Too vague."}),
+        (datetime(2026, 5, 4, 9, tzinfo=UTC), {"stance": "concerns", "comment": "Better; name medication."}),
+        (datetime(2026, 5, 4, 9, 5, tzinfo=UTC), {"stance": "concerns", "comment": "Better; name medication."}),
+        (datetime(2026, 5, 8, 16, tzinfo=UTC), {"stance": "support", "comment": ""}),
+    ]
+    for at, data in steps:
+        with time_machine.travel(at, tick=False):
+            as_user(member).post(url, data)
+    history = list(
+        VisionStanceChange.objects.filter(draft=draft, user=member).values_list("stance", "comment", "created_at")
+    )
+    assert history == [  # the unchanged save at 09:05 adds nothing
+        ("object", "Too vague.", datetime(2026, 5, 1, 10, tzinfo=UTC)),
+        ("concerns", "Better; name medication.", datetime(2026, 5, 4, 9, tzinfo=UTC)),
+        ("support", "", datetime(2026, 5, 8, 16, tzinfo=UTC)),
+    ]
+    html = as_user(facilitator).get(_u("draft", community, pk=draft.pk)).content.decode()
+    assert "<summary>Changed 2 times</summary>" in html
+    assert "Object on <time" in html and "Too vague." in html
+    assert "Support since <time" in html
 
 
 @pytest.mark.parametrize("stance", ["concerns", "object"])
@@ -386,7 +413,7 @@ def test_it_renders_the_direction_page_in_constant_queries(
         assert client.get(url).status_code == 200
 
 
-DRAFT_QUERIES = 11
+DRAFT_QUERIES = 12  # … and one for the stances' history
 
 
 def test_it_renders_a_draft_in_constant_queries(community, sponsor, member, as_user, django_assert_num_queries):
@@ -395,6 +422,8 @@ def test_it_renders_a_draft_in_constant_queries(community, sponsor, member, as_u
     def grow(n: int) -> None:
         for u in _members(community, n):
             VisionStanceFactory(draft=draft, user=u, stance="support")
+            draft.stance_changes.create(user=u, stance="object", comment="No.")
+            draft.stance_changes.create(user=u, stance="support")
             draft.comments.create(author=u, text="yes")
 
     client = as_user(member)
