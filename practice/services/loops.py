@@ -290,13 +290,15 @@ def follow_up_remind(
     # filter through a join becomes "WHERE id IN (subquery)", which PostgreSQL does not re-check
     # after waiting for another worker's lock, so both would win.
     claim = FollowUp.objects.filter(**expected)
-    figures.changed(community.pk)  # whichever way this goes, the loop's state moves on
+    # A stopped or lapsed loop leaves the dashboard's "waiting for an outcome" (a reminder does not).
     if help_request.is_hidden or help_request.status in (HelpRequest.Status.WITHDRAWN, HelpRequest.Status.CLOSED):
-        claim.update(state=FollowUp.State.STOPPED, stopped_at=now)  # nothing left to ask about
+        if claim.update(state=FollowUp.State.STOPPED, stopped_at=now):  # nothing left to ask about
+            figures.changed(community.pk)
         return False
     if row.cycle_reminders >= community.follow_up_max_reminders:
         if claim.update(state=FollowUp.State.LAPSED, lapsed_at=now) != 1:
             return False
+        figures.changed(community.pk)
         _tell_lapsed(row, help_request, now=now)
         return True
     number = reminders_sent + 1

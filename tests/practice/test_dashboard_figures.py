@@ -169,3 +169,23 @@ def test_a_lost_version_never_brings_older_figures_back(community, read, post_re
     post_request()  # no commit inside the test: the version stays
     cache.delete(f"figures:{community.pk}:version")  # evicted from the cache
     assert read("practice-health").open == 1
+
+
+def test_a_lapsed_loop_leaves_the_waiting_loops_at_once(read, member, core, post_request, committed, community):
+    with committed():
+        help_request = post_request()
+        advice = services.advice_create(help_request=help_request, author=core, body="Ask pharmacy at 22:00.")
+        services.advice_respond(advice=advice, author=member, kind=AdviceResponse.Kind.TRY)
+    assert read("learning-loops").open == 1
+    # The asker never answers the reminders: the sweep lapses the loop after the last one.
+    reminders = community.follow_up_max_reminders
+    FollowUp.objects.filter(request=help_request).update(
+        state=FollowUp.State.REMINDED,
+        reminders_sent=reminders,
+        cycle_reminders=reminders,
+        due_at=timezone.now() - timedelta(minutes=1),
+    )
+    with committed():
+        assert loop_services.follow_ups_send_due() >= 1
+    figures = read("learning-loops")
+    assert (figures.open, figures.lapsed) == (0, 1)
