@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from practice.models import Artefact, ArtefactVersion
@@ -38,20 +40,17 @@ def faq(community, member, core):
     return artefact
 
 
-def _version_url(artefact: Artefact, number: int) -> str:
+def _url(artefact: Artefact, number: int, name: str = "practice:learning-version") -> str:
     version = artefact.versions.get(number=number)
-    return reverse(
-        "practice:learning-version",
-        kwargs={"slug": artefact.community.slug, "pk": artefact.pk, "version_pk": version.pk},
-    )
+    return reverse(name, kwargs={"slug": artefact.community.slug, "pk": artefact.pk, "version_pk": version.pk})
+
+
+def _version_url(artefact: Artefact, number: int) -> str:
+    return _url(artefact, number)
 
 
 def _restore_url(artefact: Artefact, number: int) -> str:
-    version = artefact.versions.get(number=number)
-    return reverse(
-        "practice:learning-version-restore",
-        kwargs={"slug": artefact.community.slug, "pk": artefact.pk, "version_pk": version.pk},
-    )
+    return _url(artefact, number, "practice:learning-version-restore")
 
 
 def test_it_diffs_word_by_word_keeping_the_spaces():
@@ -130,3 +129,18 @@ def test_a_version_of_another_artefact_is_refused(faq, community, core):
     )
     with pytest.raises(ValidationError):
         learning.artefact_restore(artefact=faq, version=other.versions.get(), editor=core)
+
+
+def test_a_version_page_costs_the_same_queries_however_long_the_history(
+    as_user, faq, core, member, django_assert_num_queries
+):
+    client = as_user(member)
+    client.get(_version_url(faq, 2))
+    with CaptureQueriesContext(connection) as short:
+        client.get(_version_url(faq, 2))
+    for n in range(8):
+        learning.artefact_edit(
+            artefact=faq, editor=core, title=faq.title, fields={"question": faq.question, "answer": f"{SECOND} {n}"}
+        )
+    with django_assert_num_queries(len(short.captured_queries)):
+        assert client.get(_version_url(faq, 10)).status_code == 200
