@@ -6,5 +6,8 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities"
 
     def ready(self) -> None:
-        from communities import navigation  # noqa: F401 - registers the community tabs
-        from communities.views import vibrancy  # noqa: F401 - registers the dashboard's vibrancy sections
+        from communities import demo, navigation  # noqa: F401 - navigation registers the community tabs
+        from communities.demo import direction, members, vibrancy
+        from communities.views import vibrancy as vibrancy_views  # noqa: F401 - registers the dashboard's vibrancy sections
+
+        demo.register("communities", [members.seed, direction.seed, vibrancy.seed])

@@ -6,8 +6,13 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self) -> None:
+        from communities import demo
         from communities.sections import register, register_tab
         from practice import signals
+        from practice.demo import learning as demo_learning
+        from practice.demo import loops as demo_loops
+        from practice.demo import requests as demo_requests
+        from practice.demo import value as demo_value
         from practice.sections import learning, loops, requests, value
         from practice.services import learning as learning_services
         from practice.services import loops as loops_services
@@ -32,3 +37,8 @@ class PracticeConfig(AppConfig):
         register("value", "funnel", order=10)(value.value_funnel_section)
         register("value", "stories", order=20)(value.value_stories_section)
         register("value", "practice-health", order=30)(value.value_health_section)
+
+        # The demo, after the communities' own: the requests; the value report's (learning loops inside its
+        # default period, the last full quarter); how the remaining loops turned out, with reminders due now;
+        # then the learning captured from requests and a closed loop.
+        demo.register("practice", [demo_requests.seed, demo_value.seed, demo_loops.seed, demo_learning.seed])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from practice import services
+from practice.services import requests as services
 
 
 @shared_task

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from practice import views
 from practice.views import learning, loops
+from practice.views import requests as views
 
 app_name = "practice"
 

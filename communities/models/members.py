@@ -112,6 +112,3 @@ class Invitation(models.Model):
         if self.state == self.State.PENDING and self.expires_at <= now:
             return self.State.EXPIRED
         return self.state
-
-    def is_usable(self, *, now: datetime | None = None) -> bool:
-        return self.status(now=now) == self.State.PENDING

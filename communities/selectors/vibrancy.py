@@ -49,10 +49,6 @@ def open_round(community: Community) -> VibrancyRound | None:
     return VibrancyRound.objects.filter(community=community, closed_at__isnull=True).first()
 
 
-def latest_round(community: Community) -> VibrancyRound | None:
-    return VibrancyRound.objects.filter(community=community).order_by("-opened_at", "-id").first()
-
-
 def dimensions_with_focus(community: Community) -> list[Dimension]:
     """The seven dimensions in order, each with ``is_focus`` (one query)."""
     current = FocusDimension.objects.filter(community=community, dimension=OuterRef("pk"), ended_at__isnull=True)

@@ -10,7 +10,6 @@ Rules (see the README section "Members, roles and invitations"):
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -19,14 +18,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from communities.models import Category, Community, Invitation, JoinRequest, Membership, Role, Tag, User
 from communities.models.members import hash_token
 from communities.services.community import activity_record, ensure_not_last_sponsor
 from communities.services.notify import absolute_url, notify, queue_email
+from communities.services.tags import tags_from_text
 
-TAG_NAME_MAX = 40
 TAGS_PER_MEMBER_MAX = 20
 # Roles a facilitator may hand out by invitation; a sponsor may invite any role.
 FACILITATOR_INVITES = (Role.MEMBER, Role.CORE)
@@ -36,50 +34,12 @@ def _members_url(community: Community) -> str:
     return reverse("communities:members", kwargs={"slug": community.slug})
 
 
-def _role_label(role: str) -> str:
-    return Role(role).label
-
-
 def _lock_sponsors(community: Community) -> None:
     """Serialise sponsor changes on PostgreSQL (SQLite's IMMEDIATE transactions already do)."""
     list(Membership.objects.select_for_update().filter(community=community, role=Role.SPONSOR).values_list("pk"))
 
 
 # --- expertise tags ------------------------------------------------------------------------
-
-
-def normalise_tag_name(text: str) -> str:
-    """Lower case, single spaces, no surrounding punctuation: "  Sepsis  Care " → "sepsis care"."""
-    return re.sub(r"\s+", " ", text).strip().strip(".,;:#").strip().lower()
-
-
-@transaction.atomic
-def tags_from_text(community: Community, text: str) -> list[Tag]:
-    """Tags for a comma-separated list of names, creating the missing ones (two queries + inserts).
-
-    Names are normalised (case, spaces); "Hand-over", "hand over" and "HAND OVER" are one tag
-    because they share a slug. Raises ValidationError for a name longer than 40 characters.
-    """
-    wanted: dict[str, str] = {}
-    for part in (text or "").split(","):
-        name = normalise_tag_name(part)
-        if not name:
-            continue
-        if len(name) > TAG_NAME_MAX:
-            raise ValidationError(f"“{name[:50]}…” is too long for a tag (at most {TAG_NAME_MAX} characters).")
-        slug = slugify(name)[:50]
-        if not slug:
-            raise ValidationError(f"“{name}” needs at least one letter or digit to be a tag.")
-        wanted.setdefault(slug, name)
-    if not wanted:
-        return []
-    existing = {t.slug: t for t in Tag.objects.filter(community=community, slug__in=list(wanted))}
-    missing = [Tag(community=community, slug=slug, name=name) for slug, name in wanted.items() if slug not in existing]
-    if missing:
-        # ignore_conflicts: another request may create the same tag at the same moment.
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {t.slug: t for t in Tag.objects.filter(community=community, slug__in=list(wanted))}
-    return [existing[slug] for slug in wanted]
 
 
 @transaction.atomic

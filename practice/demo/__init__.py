@@ -1,6 +1,4 @@
 """Demo data of the practice app for ``seed_demo``, one module per area; every seeder is idempotent.
 
-The public names of ``requests`` (the help requests, advice and discussions) are re-exported here.
+``PracticeConfig.ready`` registers the seeders, in order, with ``communities.demo``.
 """
-
-from .requests import *  # noqa: F403

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from communities.demo.core import Demo
 from communities.models import Notification, OutboundEmail, Tag
-from practice import services
 from practice.models import FollowUp, FollowUpReminder, HelpRequest
 from practice.services import loops
+from practice.services import requests as services
 
 D = timedelta(days=1)
 H = timedelta(hours=1)

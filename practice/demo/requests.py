@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from communities.demo.core import Demo
 from communities.models import Category, Notification, OutboundEmail, Tag
-from practice import services
 from practice.models import HelpRequest, Nudge
+from practice.services import requests as services
 
 
 @dataclass

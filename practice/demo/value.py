@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from communities.demo.core import Demo
 from communities.models import Membership, Notification, OutboundEmail, Tag
 from communities.selectors.value import report_period
-from practice import services
 from practice.models import FollowUp, HelpRequest, Nudge
 from practice.services import learning, loops
+from practice.services import requests as services
 
 H = timedelta(hours=1)
 D = timedelta(days=1)

@@ -8,7 +8,7 @@ from django import forms
 
 from communities.models import Community, Tag
 from practice.models import AdviceResponse, HelpRequest
-from practice.services import MAX_TAGS
+from practice.services.requests import MAX_TAGS
 
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.org). No HTML."
 

@@ -1,6 +1,6 @@
 """Full-text search over help requests: a GIN expression index, on PostgreSQL only.
 
-The expression must stay identical to ``practice.selectors.search_document()`` so the planner
+The expression must stay identical to ``practice.selectors.search.document(REQUEST_SEARCH_FIELDS)`` so the planner
 uses the index. SQLite has no tsvector; its search falls back to icontains and needs no index.
 """
 

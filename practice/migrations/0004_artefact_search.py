@@ -1,6 +1,6 @@
 """Full-text search over learning artefacts: a GIN expression index, on PostgreSQL only.
 
-The expression must stay identical to ``practice.selectors.learning.artefact_search_document()``
+The expression must stay identical to ``practice.selectors.search.document(SEARCH_FIELDS)``
 so the planner uses the index. SQLite has no tsvector; its search falls back to icontains.
 """
 

@@ -85,10 +85,6 @@ class FollowUp(models.Model):
     def is_pending(self) -> bool:
         return self.state in self.PENDING
 
-    @property
-    def may_postpone(self) -> bool:
-        return self.postponements < MAX_POSTPONEMENTS
-
     def outcome_url(self) -> str:
         return reverse("practice:request-outcome", kwargs={"slug": self.request.community.slug, "pk": self.request_id})
 

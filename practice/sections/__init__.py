@@ -1,5 +1,3 @@
 """The practice app's sections of the community home, the dashboard and the value report, one module
-per area (registered in ``PracticeConfig.ready``). The public names of ``requests`` are re-exported here.
+per area, registered in ``PracticeConfig.ready``.
 """
-
-from .requests import *  # noqa: F403

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from communities import figures
 from communities.access import CommunityAccess
-from practice import selectors
+from practice.selectors import requests as selectors
 
 
 def home_open_requests(request: HttpRequest, access: CommunityAccess) -> dict | None:

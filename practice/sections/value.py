@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from communities.access import CommunityAccess
 from communities.selectors.value import COUNT, DOWN, DURATION, SHARE, Figure, ReportPeriod, share
-from practice import selectors
+from practice.selectors import requests as selectors
 from practice.selectors.value import CURRENT, PREVIOUS, period_health, value_stories
 
 FUNNEL_STEPS = (

@@ -1,8 +1,5 @@
-"""Reads of the practice app, one module per area: ``requests`` (lists, search, the request page,
-practice health, the value funnel), ``learning``, ``loops`` and ``value`` (the sponsor's report).
+"""Reads of the practice app, one module per area: ``requests`` (lists, the request page, practice
+health, the value funnel), ``search`` (full text), ``learning``, ``loops`` and ``value`` (the sponsor's report).
 
-Every function costs a fixed number of queries. The public names of ``requests`` are re-exported
-here, so ``from practice import selectors`` keeps working.
+Every function costs a fixed number of queries. Import the module you need; this package re-exports nothing.
 """
-
-from .requests import *  # noqa: F403

@@ -13,11 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
-from functools import reduce
-from operator import or_
 
-from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -32,6 +29,8 @@ from practice.models import (
     NewcomerPathRead,
     Outcome,
 )
+from practice.selectors import search
+from practice.selectors.requests import REQUEST_SEARCH_FIELDS
 
 PUBLISHED = Artefact.Status.PUBLISHED
 SEARCH_FIELDS: tuple[str, ...] = ("title", *ALL_TEXT_FIELDS)
@@ -83,47 +82,16 @@ def visible_artefacts(community: Community, user: User | None, *, can_see_drafts
 # --- search ------------------------------------------------------------------------------------
 
 
-def artefact_search_document():
-    """The document the GIN index covers (migration 0004): the two expressions must stay identical."""
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector(*SEARCH_FIELDS, config="english")
-
-
-def _terms(text: str, *, drop_stopwords: bool = False) -> list[str]:
-    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1]
-    if drop_stopwords:
-        words = [w for w in words if w not in STOPWORDS and len(w) > 2]
-    return list(dict.fromkeys(words))[:10]
-
-
 def artefact_search(qs: QuerySet[Artefact], text: str) -> QuerySet[Artefact]:
     """Every word must match: full-text with ranking on PostgreSQL; icontains over the fields elsewhere."""
-    text = text.strip()
-    if not text:
-        return qs
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        query = SearchQuery(text, config="english", search_type="websearch")
-        weighted = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("question", "insight", "key_points", weight="B", config="english")
-            + SearchVector(*[f for f in ALL_TEXT_FIELDS if f not in {"question", "insight", "key_points"}],
-                           weight="C", config="english")
-        )  # fmt: skip
-        return (
-            qs.annotate(document=artefact_search_document())
-            .filter(document=query)
-            .annotate(rank=SearchRank(weighted, query))
-            .order_by("-rank", "-published_at", "-id")
-        )
-    terms = _terms(text)
-    if not terms:
-        return qs.none()
-    for term in terms:
-        qs = qs.filter(reduce(or_, (Q(**{f"{name}__icontains": term}) for name in SEARCH_FIELDS)))
-    return qs
+    strong = ("question", "insight", "key_points")
+    return search.search(
+        qs,
+        text,
+        fields=SEARCH_FIELDS,
+        weights=((("title",), "A"), (strong, "B"), (tuple(f for f in ALL_TEXT_FIELDS if f not in strong), "C")),
+        order_by=("-published_at", "-id"),
+    )
 
 
 def artefact_list(
@@ -245,32 +213,6 @@ def handbook(*, community: Community, kind: str = "", tag: Tag | None = None) ->
 # --- "don't ask twice": suggestions while writing a request ---------------------------------------
 
 
-def _any_term(qs: QuerySet, fields: tuple[str, ...], terms: list[str]) -> QuerySet:
-    """SQLite: rows matching any term in any field, ordered by how many terms they match."""
-    if not terms:
-        return qs.none()
-    matches = [reduce(or_, (Q(**{f"{name}__icontains": term}) for name in fields)) for term in terms]
-    score = sum(
-        (Case(When(match, then=Value(1)), default=Value(0), output_field=IntegerField()) for match in matches),
-        Value(0),
-    )
-    return qs.filter(reduce(or_, matches)).annotate(score=score).order_by("-score")
-
-
-def _any_term_pg(qs: QuerySet, document, terms: list[str]) -> QuerySet:
-    from django.contrib.postgres.search import SearchQuery, SearchRank
-
-    if not terms:
-        return qs.none()
-    query = reduce(or_, (SearchQuery(t, config="english") for t in terms))
-    return (
-        qs.annotate(document=document)
-        .filter(document=query)
-        .annotate(rank=SearchRank(document, query))
-        .order_by("-rank")
-    )
-
-
 @dataclass
 class Suggestions:
     artefacts: list[Artefact] = field(default_factory=list)
@@ -285,7 +227,7 @@ def request_suggestions(*, community: Community, text: str, limit: int = 5) -> S
 
     Best match first. Drafts, hidden requests and withdrawn requests are never suggested. Two queries.
     """
-    terms = _terms(text, drop_stopwords=True)
+    terms = search.terms(text, stopwords=STOPWORDS)
     if not terms:
         return Suggestions()
     artefacts = Artefact.objects.filter(community=community, status=PUBLISHED)
@@ -294,14 +236,8 @@ def request_suggestions(*, community: Community, text: str, limit: int = 5) -> S
         status__in=(HelpRequest.Status.RESOLVED, HelpRequest.Status.CLOSED),
         hidden_at__isnull=True,
     )
-    if connection.vendor == "postgresql":
-        from practice.selectors import search_document
-
-        artefacts = _any_term_pg(artefacts, artefact_search_document(), terms)
-        requests = _any_term_pg(requests, search_document(), terms)
-    else:
-        artefacts = _any_term(artefacts, SEARCH_FIELDS, terms)
-        requests = _any_term(requests, ("title", "situation", "tried"), terms)
+    artefacts = search.search_any(artefacts, terms, fields=SEARCH_FIELDS)
+    requests = search.search_any(requests, terms, fields=REQUEST_SEARCH_FIELDS)
     return Suggestions(
         artefacts=list(artefacts.order_by(*artefacts.query.order_by, "-published_at", "-id")[:limit]),
         requests=list(requests.order_by(*requests.query.order_by, "-concluded_at", "-id")[:limit]),
@@ -440,14 +376,6 @@ def artefacts_per_month(
     counts = {timezone.localtime(r["month"]).date() if isinstance(r["month"], datetime) else r["month"]: r["n"]
               for r in rows}  # fmt: skip
     return [(start, counts.get(start.date(), 0)) for start in starts]
-
-
-def published_since(*, community: Community, since: datetime, until: datetime | None = None) -> list[Artefact]:
-    """Artefacts published in [since, until), oldest first, for the weekly digest (one query)."""
-    qs = Artefact.objects.filter(community=community, status=PUBLISHED, published_at__gte=since)
-    if until is not None:
-        qs = qs.filter(published_at__lt=until)
-    return list(qs.order_by("published_at", "id"))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from communities.models import Community, User
 from practice.models import FollowUp, HelpRequest, Kudos, Outcome
-from practice.selectors import funnel_steps, value_funnel
+from practice.selectors.requests import funnel_steps, value_funnel
 
 LOOPS_DAYS = 90
 

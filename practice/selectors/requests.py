@@ -5,7 +5,6 @@ Every function costs a fixed number of queries, whatever the number of requests 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from communities.models import Community, Tag, User
 from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos
+from practice.selectors import search
 
 AGENDA_DAYS = 90
 HEALTH_DAYS = 90
@@ -76,41 +76,18 @@ def request_filter(qs: QuerySet[HelpRequest], name: str, *, user: User, now: dat
     return qs
 
 
-def search_document():
-    """The document the GIN index covers (migration 0002): the two expressions must stay identical."""
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector("title", "situation", "tried", config="english")
-
-
-def _search_terms(text: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1][:10]
+REQUEST_SEARCH_FIELDS: tuple[str, ...] = ("title", "situation", "tried")
 
 
 def request_search(qs: QuerySet[HelpRequest], text: str) -> QuerySet[HelpRequest]:
     """Full-text search with ranking on PostgreSQL; every word as icontains elsewhere (SQLite)."""
-    text = text.strip()
-    if not text:
-        return qs
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        query = SearchQuery(text, config="english", search_type="websearch")
-        weighted = SearchVector("title", weight="A", config="english") + SearchVector(
-            "situation", "tried", weight="B", config="english"
-        )
-        return (
-            qs.annotate(document=search_document())
-            .filter(document=query)
-            .annotate(rank=SearchRank(weighted, query))
-            .order_by("-rank", "-last_activity_at", "-id")
-        )
-    terms = _search_terms(text)
-    if not terms:
-        return qs.none()
-    for term in terms:
-        qs = qs.filter(Q(title__icontains=term) | Q(situation__icontains=term) | Q(tried__icontains=term))
-    return qs
+    return search.search(
+        qs,
+        text,
+        fields=REQUEST_SEARCH_FIELDS,
+        weights=((("title",), "A"), (("situation", "tried"), "B")),
+        order_by=("-last_activity_at", "-id"),
+    )
 
 
 def request_list(

@@ -20,8 +20,8 @@ from django.utils.text import Truncator
 from communities import figures
 from communities.models import Category, Community, Membership, Role, Tag, User
 from communities.services.community import activity_record
-from communities.services.members import tags_from_text
 from communities.services.notify import notify
+from communities.services.tags import tags_from_text
 from practice.models import (
     ALL_TEXT_FIELDS,
     KIND_FIELDS,

@@ -21,8 +21,8 @@ from childsys.lib.ratelimit import Rate
 from communities import figures
 from communities.models import Category, Community, Membership, Tag, User
 from communities.services.community import activity_record
-from communities.services.members import tags_from_text
 from communities.services.notify import notify
+from communities.services.tags import tags_from_text
 from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
 from practice.services import loops
 

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from childsys.lib import ratelimit
 from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
-from practice import selectors, services
 from practice.forms.learning import SecondarySubmit
 from practice.forms.requests import (
     CommentForm,
@@ -28,6 +27,8 @@ from practice.forms.requests import (
     TextForm,
 )
 from practice.models import EDIT_WINDOW, Advice, AdviceResponse, DiscussionComment, HelpRequest
+from practice.selectors import requests as selectors
+from practice.services import requests as services
 from practice.views.learning import learning_preview
 
 PAGE_SIZE = 20

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from communities.models import ActivityLog, Membership, Notification, OutboundEmail, Role, Tag
 from communities.services import members as member_services
+from communities.services import tags as tag_services
 from tests.factories import MembershipFactory, TagFactory, UserFactory
 
 URL = "/c/med-safety/members/"
@@ -278,7 +279,7 @@ def test_it_tells_the_last_sponsor_on_the_page_why_they_cannot_leave(sponsor, fa
 
 def test_it_normalises_and_creates_tags_from_text(community):
     existing = Tag.objects.create(community=community, name="hand over", slug="hand-over")
-    tags = member_services.tags_from_text(community, "  Sepsis ,HAND   over, , insulin  dosing., sepsis")
+    tags = tag_services.tags_from_text(community, "  Sepsis ,HAND   over, , insulin  dosing., sepsis")
     assert [t.name for t in tags] == ["sepsis", "hand over", "insulin dosing"]
     assert tags[1] == existing
     assert set(Tag.objects.filter(community=community).values_list("slug", flat=True)) == {
@@ -286,14 +287,14 @@ def test_it_normalises_and_creates_tags_from_text(community):
         "hand-over",
         "insulin-dosing",
     }
-    assert member_services.tags_from_text(community, " , ") == []
+    assert tag_services.tags_from_text(community, " , ") == []
     with pytest.raises(ValidationError):
-        member_services.tags_from_text(community, "x" * 41)
+        tag_services.tags_from_text(community, "x" * 41)
 
 
 def test_it_keeps_tags_per_community(community, other_community):
-    ours = member_services.tags_from_text(community, "sepsis")
-    theirs = member_services.tags_from_text(other_community, "sepsis")
+    ours = tag_services.tags_from_text(community, "sepsis")
+    theirs = tag_services.tags_from_text(other_community, "sepsis")
     assert ours[0].pk != theirs[0].pk
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from communities.demo import core
-from practice import demo as practice_demo
 from practice.demo import learning as demo_learning
+from practice.demo import requests as practice_demo
 from practice.demo import value as demo_value
 from practice.models import Artefact
 from tests.e2e.conftest import log_in

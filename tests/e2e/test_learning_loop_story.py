@@ -13,8 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from communities import tasks as community_tasks
-from practice import services, tasks
+from practice import tasks
 from practice.models import FollowUp, Outcome
+from practice.services import requests as services
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from communities.models import Role
-from practice import services
 from practice.models import Artefact, HelpRequest, NewcomerPathRead, Outcome
 from practice.services import loops
+from practice.services import requests as services
 from tests.conftest import _member
 from tests.e2e.conftest import log_in
 from tests.factories import TagFactory

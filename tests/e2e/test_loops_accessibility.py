@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from communities.demo import core
-from practice import demo as practice_demo
 from practice.demo import loops as demo_loops
+from practice.demo import requests as practice_demo
 from practice.models import FollowUp, Outcome
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import DEMO_PASSWORD, SLUG, check

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from communities.models import Membership
-from practice import services
+from practice.services import requests as services
 from tests.factories import TagFactory
 
 

@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from communities.models import Category, Notification
-from practice import services
 from practice.models import EDIT_WINDOW, Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+from practice.services import requests as services
 from tests.conftest import client_for
 from tests.practice.factories import AdviceFactory, HelpRequestFactory
 

@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from communities.access import CommunityAccess
 from communities.models import Membership
-from practice import sections, services
 from practice.models import AdviceResponse, FollowUp
 from practice.sections import learning as sections_learning
 from practice.sections import loops as sections_loops
+from practice.sections import requests as sections
 from practice.services import learning as learning_services
 from practice.services import loops as loop_services
+from practice.services import requests as services
 from tests.practice.factories_learning import ArtefactFactory
 
 pytestmark = pytest.mark.django_db

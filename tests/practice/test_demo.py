@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from communities.demo import core
 from communities.models import Membership, OutboundEmail, User
-from practice import demo, selectors, tasks
+from practice import tasks
+from practice.demo import requests as demo
 from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+from practice.selectors import requests as selectors
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from communities.models import ActivityLog, Category, Notification
-from practice import services
 from practice.models import Artefact, ArtefactVersion, NewcomerPathItem, Outcome
 from practice.services import learning
+from practice.services import requests as services
 from tests.practice.factories_learning import ArtefactFactory, NewcomerPathItemFactory
 
 pytestmark = pytest.mark.django_db

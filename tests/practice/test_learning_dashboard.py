@@ -111,7 +111,7 @@ def test_it_computes_the_dashboard_figures_in_five_queries(community, django_ass
 
 
 def test_it_fills_the_captured_step_of_the_value_funnel(community, facilitator):
-    from practice.selectors import value_funnel
+    from practice.selectors.requests import value_funnel
 
     by_outcome, by_thread, draft_only, uncaptured = (_outcome(community) for _ in range(4))
     learning.artefact_publish(

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from communities.demo import core
 from communities.models import Membership, Notification, OutboundEmail
-from practice import demo
 from practice.demo import learning as demo_learning
+from practice.demo import requests as demo
 from practice.demo import value as demo_value
 from practice.models import Artefact, NewcomerPathRead
 from practice.selectors import learning as selectors

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from communities.access import CommunityAccess
 from communities.models import Category, Membership, NotificationPreference, OutboundEmail
-from practice import selectors, services, tasks
+from practice import tasks
 from practice.models import AdviceResponse, FollowUp, HelpRequest, Kudos, Outcome
 from practice.sections import loops as sections_loops
+from practice.selectors import requests as selectors
 from practice.services import loops
+from practice.services import requests as services
 from tests.practice.factories import AdviceFactory, HelpRequestFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from communities.models import Category, Community, Notification, NotificationPreference, OutboundEmail
-from practice import services, tasks
+from practice import tasks
 from practice.models import FollowUp, FollowUpReminder, HelpRequest, Kudos, Outcome
 from practice.services import loops
+from practice.services import requests as services
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from communities.demo import core
 from communities.models import Category, Notification, OutboundEmail
-from practice import demo, tasks
+from practice import tasks
 from practice.demo import loops as demo_loops
+from practice.demo import requests as demo
 from practice.models import FollowUp, Outcome
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from communities.models import ActivityLog
-from practice import services
 from practice.models import EDIT_WINDOW, HelpRequest
+from practice.services import requests as services
 from tests.practice.factories import AdviceFactory, DiscussionCommentFactory, HelpRequestFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core import mail
 from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
 from communities.services import notify as notify_services
 from communities.services import outbox
-from practice import services
+from practice.services import requests as services
 
 pytestmark = pytest.mark.django_db
 

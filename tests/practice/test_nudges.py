@@ -10,9 +10,10 @@ import time_machine
 from django.db import connection
 
 from communities.models import Category, Notification, OutboundEmail
-from practice import services, tasks
+from practice import tasks
 from practice.models import Nudge
 from practice.services import requests as request_services
+from practice.services import requests as services
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from communities.access import CommunityAccess
 from communities.models import Community, Membership
-from practice import sections, selectors
 from practice.models import HelpRequest
+from practice.sections import requests as sections
+from practice.selectors import requests as selectors
 from tests.factories import UserFactory
 from tests.practice.factories import HelpRequestFactory
 

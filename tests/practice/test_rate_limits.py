@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from childsys.lib import ratelimit
-from practice import services
 from practice.models import Advice, DiscussionComment, HelpRequest
+from practice.services import requests as services
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from practice import services
 from practice.models import HelpRequest
+from practice.services import requests as services
 from tests.factories import UserFactory
 from tests.practice.factories import (
     AdviceFactory,

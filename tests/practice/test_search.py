@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from practice import selectors
 from practice.models import HelpRequest
+from practice.selectors import requests as selectors
 from tests.practice.factories import HelpRequestFactory
 
 pytestmark = pytest.mark.django_db

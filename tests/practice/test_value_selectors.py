@@ -10,11 +10,11 @@ import pytest
 from communities.access import CommunityAccess
 from communities.models import Membership
 from communities.selectors.value import report_period
-from practice import services
 from practice.models import FollowUp, HelpRequest, Outcome
 from practice.sections.value import funnel, value_health_section, value_stories_section
 from practice.selectors.value import CURRENT, PREVIOUS, period_health, value_stories
 from practice.services import learning, loops
+from practice.services import requests as services
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.practice.factories import AdviceFactory, AdviceResponseFactory, HelpRequestFactory
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from childsys.lib.markdown import ALLOWED_TAGS, render_markdown
 from communities.models import OutboundEmail
-from practice import services
 from practice.models import ALL_TEXT_FIELDS, KIND_FIELDS, Artefact, HelpRequest, Outcome
 from practice.services import learning
+from practice.services import requests as services
 
 PAYLOADS = [
     line.replace("\\n", "\n").replace("\\t", "\t").replace("\\0", "\x00")
