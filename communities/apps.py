@@ -6,8 +6,54 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities"
 
     def ready(self) -> None:
-        from communities import demo, navigation  # noqa: F401 - navigation registers the community tabs
+        # Every page, tab, report part and demo seeder communities contributes, in order. practice places
+        # its own among them in practice/apps.py (after=/before= a name below).
+        from childsys.lib.ordering import Slot
+        from communities import demo, sections
         from communities.demo import direction, members, vibrancy
-        from communities.views import vibrancy as vibrancy_views  # noqa: F401 - registers the dashboard's vibrancy sections
+        from communities.sections import home, tab
+        from communities.sections import value as value_sections
+        from communities.sections import vibrancy as vibrancy_sections
+        from communities.selectors import report_figures
+        from communities.selectors import value as value_selectors
 
+        sections.register_tabs(
+            "communities",
+            [
+                tab("Direction", "communities:direction"),
+                tab("Members", "communities:members"),
+                tab("Vibrancy", "communities:vibrancy"),
+                tab("Dashboard", "communities:dashboard", role="facilitator"),
+                tab("Value", "communities:value", role="facilitator"),
+            ],
+        )
+        sections.register(
+            "home",
+            "communities",
+            [
+                Slot("purpose", home.home_purpose),
+                Slot("vision", home.home_vision),
+                Slot("objectives", home.home_objectives),
+                Slot("recent_activity", home.home_activity),
+            ],
+        )
+        # One builder, one computation of the vibrancy figures, six sections (vibrancy-overview … -participation).
+        sections.register("dashboard", "communities", [Slot("vibrancy", vibrancy_sections.dashboard_vibrancy)])
+        sections.register(
+            "value",
+            "communities",
+            [
+                Slot("participation", value_sections.value_participation),
+                Slot("vibrancy", value_sections.value_vibrancy),
+                Slot("objectives", value_sections.value_objectives),
+            ],
+        )
+        report_figures.register(
+            "communities",
+            [
+                Slot("participation", value_selectors.participation_figures),
+                Slot("vibrancy", value_selectors.vibrancy_figures),
+                Slot("objectives", value_selectors.objectives_figures),
+            ],
+        )
         demo.register("communities", [members.seed, direction.seed, vibrancy.seed])

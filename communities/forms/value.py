@@ -9,7 +9,14 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
 from communities.models import Community
-from communities.selectors.value import CUSTOM, DEFAULT_PRESET, MAX_CUSTOM_DAYS, PRESETS, ReportPeriod, report_period
+from communities.selectors.report_periods import (
+    CUSTOM,
+    DEFAULT_PRESET,
+    MAX_CUSTOM_DAYS,
+    PRESETS,
+    ReportPeriod,
+    report_period,
+)
 
 EARLIEST = date(2000, 1, 1)
 

@@ -1,277 +1,32 @@
-"""The sponsor's value report: its period, its figures, and the parts that live in ``communities``.
+"""The parts of the sponsor's value report that ``communities`` owns: objectives, vibrancy movement, participation.
 
-A report covers a *period* of calendar days in the community's time zone, turned into a half-open
-interval ``[start, end)`` of UTC instants for the queries, and compares it with the period of the
-same length just before (see :func:`report_period`). Sections of the page come from both apps
-(``communities.sections.register("value", …)``); each returns figures as :class:`Figure` rows, so
-the page, the CSV export and the monthly email show the same numbers.
-
-This module computes the parts ``communities`` owns — objectives, vibrancy movement and
-participation — each in a fixed number of SQL queries, whatever the community's size.
-Participation reads contributions from both apps through :func:`contribution_source`, so
-``communities`` never imports ``practice``.
+Each is computed in a fixed number of SQL queries, whatever the community's size, and returns its
+figures as :class:`~communities.selectors.report_figures.Figure` rows for a period
+(:mod:`communities.selectors.report_periods`). Participation reads contributions from both apps
+through :mod:`communities.selectors.contributions`, so ``communities`` never imports ``practice``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, Q
 
 from communities.models import (
     Community,
     Dimension,
     FocusDimension,
-    InquiryContribution,
     Membership,
     Objective,
     VibrancyRound,
-    VibrancyScore,
-    VisionComment,
-    VisionDraft,
-    VisionStance,
 )
+from communities.selectors.contributions import contributions_sql
+from communities.selectors.report_figures import DOWN, NUMBER, SHARE, Figure, FigureGroup, share
+from communities.selectors.report_periods import ReportPeriod
 from communities.selectors.vibrancy import DimensionFigures, Stat, round_statistics
-
-# --- The period -------------------------------------------------------------------------------
-
-QUARTER, MONTH, YEAR, CUSTOM = "quarter", "month", "12m", "custom"
-PRESETS = {
-    QUARTER: "Last full quarter",
-    MONTH: "Last full month",
-    YEAR: "Last 12 months",
-    CUSTOM: "Chosen dates",
-}
-DEFAULT_PRESET = QUARTER
-MAX_CUSTOM_DAYS = 3 * 366
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """The instant (in UTC) a local calendar day begins."""
-    return datetime.combine(day, time.min, tzinfo=tz).astimezone(ZoneInfo("UTC"))
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month ``months`` after (or before) the month of ``day``."""
-    index = day.year * 12 + (day.month - 1) + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-@dataclass(frozen=True)
-class Span:
-    """Local calendar days ``first_day`` … ``last_day`` (inclusive) as UTC instants ``[start, end)``."""
-
-    first_day: date
-    last_day: date
-    start: datetime
-    end: datetime
-
-    @classmethod
-    def of_days(cls, first_day: date, last_day: date, tz: ZoneInfo) -> Span:
-        return cls(first_day, last_day, local_midnight(first_day, tz), local_midnight(last_day + timedelta(days=1), tz))
-
-    @property
-    def days(self) -> int:
-        return (self.last_day - self.first_day).days + 1
-
-    @property
-    def label(self) -> str:
-        first, last = self.first_day, self.last_day
-        if first == last:
-            return f"{first.day} {first:%b %Y}"
-        if first.year == last.year:
-            return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
-
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
-
-@dataclass(frozen=True)
-class ReportPeriod:
-    """The period a report covers, the one before it to compare with, and the moment it is drawn up."""
-
-    preset: str
-    current: Span
-    previous: Span
-    tz: ZoneInfo
-    now: datetime
-
-    @property
-    def start(self) -> datetime:
-        return self.current.start
-
-    @property
-    def end(self) -> datetime:
-        return self.current.end
-
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(self.tz).date()
-
-    @property
-    def is_complete(self) -> bool:
-        """False while the period still runs (a chosen range that includes today)."""
-        return self.now >= self.current.end
-
-    @property
-    def title(self) -> str:
-        first = self.current.first_day
-        if self.preset == QUARTER:
-            return f"Q{(first.month - 1) // 3 + 1} {first.year}"
-        if self.preset == MONTH:
-            return f"{first:%B %Y}"
-        return self.current.label
-
-    def query_params(self) -> dict[str, str]:
-        """The URL parameters that select this period again (for links, the CSV and the email)."""
-        if self.preset == CUSTOM:
-            last = self.current.last_day
-            return {"period": CUSTOM, "from": self.current.first_day.isoformat(), "to": last.isoformat()}
-        return {"period": self.preset}
-
-
-def report_period(
-    community: Community,
-    *,
-    preset: str = DEFAULT_PRESET,
-    first_day: date | None = None,
-    last_day: date | None = None,
-    now: datetime | None = None,
-) -> ReportPeriod:
-    """The period for a preset (relative to today in the community's time zone) or chosen dates.
-
-    Presets compare with the calendar unit just before (the quarter before the last full quarter,
-    the month before the last full month, the twelve months before the last twelve); chosen dates
-    compare with the same number of days just before. "Last 12 months" means the twelve full
-    calendar months before the current one.
-    """
-    now = now or timezone.now()
-    tz = community.tzinfo
-    today = now.astimezone(tz).date()
-    this_month = today.replace(day=1)
-    if preset == CUSTOM:
-        if first_day is None or last_day is None or last_day < first_day:
-            raise ValueError("a chosen period needs a first day on or before its last day")
-        current = Span.of_days(first_day, last_day, tz)
-        previous = Span.of_days(first_day - timedelta(days=current.days), first_day - timedelta(days=1), tz)
-        return ReportPeriod(CUSTOM, current, previous, tz, now)
-    months = {QUARTER: 3, MONTH: 1, YEAR: 12}.get(preset)
-    if months is None:
-        raise ValueError(f"unknown period {preset!r}")
-    end_first = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1) if preset == QUARTER else this_month
-    start_first = add_months(end_first, -months)
-    before_first = add_months(end_first, -2 * months)
-    day = timedelta(days=1)
-    current = Span.of_days(start_first, end_first - day, tz)
-    previous = Span.of_days(before_first, start_first - day, tz)
-    return ReportPeriod(preset, current, previous, tz, now)
-
-
-# --- Figures ----------------------------------------------------------------------------------
-
-COUNT, SHARE, DURATION, NUMBER = "count", "share", "duration", "number"
-UP, DOWN = "up", "down"
-
-Value = int | float | timedelta | None
-
-
-def format_value(value: Value, kind: str) -> str:
-    if value is None:
-        return "—"
-    if kind == SHARE:
-        return f"{round(float(value) * 100)}%"
-    if kind == DURATION:
-        minutes = int(value.total_seconds() // 60)
-        days, rest = divmod(minutes, 24 * 60)
-        hours, minutes = divmod(rest, 60)
-        if days:
-            return f"{days} d {hours} h" if hours else f"{days} d"
-        if hours:
-            return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-        return f"{minutes} min"
-    if kind == NUMBER:
-        return f"{float(value):.1f}"
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One figure of the report for the period and the period before.
-
-    ``better`` says which direction is good news ("up", "down", or None when neither is), so the
-    change can be described in words — "up 3 from 5" — and not by colour alone.
-    """
-
-    key: str
-    label: str
-    value: Value
-    previous: Value = None
-    kind: str = COUNT
-    better: str | None = UP
-    note: str = ""
-    compare: bool = True  # False for a state "as of today", which has no figure for the period before
-
-    @property
-    def display(self) -> str:
-        return format_value(self.value, self.kind)
-
-    @property
-    def previous_display(self) -> str:
-        return format_value(self.previous, self.kind)
-
-    @property
-    def delta(self) -> int | float | timedelta | None:
-        if self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
-
-    @property
-    def direction(self) -> str | None:
-        """Up, down or the same ("up", "down", "same"); None when either side is missing."""
-        delta = self.delta
-        if delta is None:
-            return None
-        zero = timedelta() if isinstance(delta, timedelta) else 0
-        if self.kind in (SHARE, NUMBER):
-            delta = round(delta, 3)
-        return "same" if delta == zero else (UP if delta > zero else DOWN)
-
-    @property
-    def arrow(self) -> str:
-        return {UP: "▲", DOWN: "▼", "same": "="}.get(self.direction or "", "")
-
-    @property
-    def is_better(self) -> bool | None:
-        if self.direction in (None, "same") or self.better is None:
-            return None
-        return self.direction == self.better
-
-    @property
-    def change(self) -> str:
-        """The change in words, e.g. "up 3 from 5", "down 12 points from 60%", "no change"."""
-        if not self.compare:
-            return "today's state (not compared)"
-        direction = self.direction
-        if direction is None:
-            return "no earlier figure" if self.previous is None else "no figure for this period"
-        if direction == "same":
-            return f"no change from {self.previous_display}"
-        delta = abs(self.delta)
-        amount = f"{round(float(delta) * 100)} points" if self.kind == SHARE else format_value(delta, self.kind)
-        return f"{direction} {amount} from {self.previous_display}"
-
-
-def share(part: int | None, whole: int | None) -> float | None:
-    return None if not whole else (part or 0) / whole
-
 
 # --- Objectives ---------------------------------------------------------------------------------
 
@@ -440,68 +195,6 @@ def vibrancy_movement(community: Community, period: ReportPeriod) -> VibrancyMov
 CARRIED_BY_FEW_SHARE = 0.5
 TOP_PERCENT = 10
 
-# fn(community, since, until) -> rows (user id, moment) of one kind of contribution in [since, until).
-ContributionSource = Callable[[Community, datetime, datetime], QuerySet]
-_SOURCES: dict[str, ContributionSource] = {}
-
-
-def contribution_source(name: str) -> Callable[[ContributionSource], ContributionSource]:
-    """Register a kind of contribution for the participation figures.
-
-    The function returns ``Model.objects.filter(…).values_list(<user id>, <moment>)`` restricted to
-    the community and to ``since <= moment < until``; the rows of every source are combined in SQL.
-    """
-
-    def decorator(fn: ContributionSource) -> ContributionSource:
-        _SOURCES[name] = fn
-        return fn
-
-    return decorator
-
-
-def contribution_sources() -> dict[str, ContributionSource]:
-    return dict(_SOURCES)
-
-
-@contribution_source("vision drafts")
-def _vision_drafts(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return VisionDraft.objects.filter(
-        community=community, author__isnull=False, created_at__gte=since, created_at__lt=until
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("vision stances")
-def _vision_stances(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return VisionStance.objects.filter(
-        draft__community=community, created_at__gte=since, created_at__lt=until
-    ).values_list("user_id", "created_at")
-
-
-@contribution_source("vision comments")
-def _vision_comments(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return VisionComment.objects.filter(
-        draft__community=community, author__isnull=False, created_at__gte=since, created_at__lt=until
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("appreciative inquiry")
-def _inquiry(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return InquiryContribution.objects.filter(
-        inquiry__community=community, author__isnull=False, created_at__gte=since, created_at__lt=until
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("vibrancy ratings")
-def _vibrancy_ratings(community: Community, since: datetime, until: datetime) -> QuerySet:
-    # One contribution per member and round (not per slider), at their first save in the round.
-    return (
-        VibrancyScore.objects.filter(round__community=community)
-        .values("round_id", "user_id")
-        .annotate(first=Min("created_at"))
-        .filter(first__gte=since, first__lt=until)
-        .values_list("user_id", "first")
-    )
-
 
 @dataclass(frozen=True)
 class Participation:
@@ -567,15 +260,6 @@ class ParticipationReport:
         ]
 
 
-def _contributions_sql(community: Community, since: datetime, until: datetime) -> tuple[str, list]:
-    parts, params = [], []
-    for fn in _SOURCES.values():
-        sql, part_params = fn(community, since, until).order_by().query.sql_with_params()
-        parts.append(sql)
-        params += list(part_params)
-    return " UNION ALL ".join(parts), params
-
-
 def participation(community: Community, period: ReportPeriod) -> ParticipationReport:
     """Who contributed in the period and the one before, and how concentrated it was (two queries).
 
@@ -589,7 +273,7 @@ def participation(community: Community, period: ReportPeriod) -> ParticipationRe
     """
     prev, cur = period.previous, period.current
     adapt = connection.ops.adapt_datetimefield_value
-    source, params = _contributions_sql(community, prev.start, cur.end)
+    source, params = contributions_sql(community, prev.start, cur.end)
     membership = Membership._meta.db_table
     sql = f"""
     WITH c (user_id, at) AS ({source}),
@@ -650,3 +334,21 @@ def _int(value: int | Decimal | None) -> int:
 def top_count(contributors: int) -> int:
     """The number of people in the top tenth of ``contributors`` (rounded up; the SQL's rule)."""
     return math.ceil(contributors * TOP_PERCENT / 100) if contributors else 0
+
+
+# --- The report's parts (``communities.selectors.report_figures.register`` in apps.py) -----------
+
+
+def participation_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    report = participation(community, period)
+    return FigureGroup("Participation", report.figures, report)
+
+
+def vibrancy_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    movement = vibrancy_movement(community, period)
+    return FigureGroup("Vibrancy", movement.figures, movement)
+
+
+def objectives_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    progress = objectives_progress(community, period)
+    return FigureGroup("Objectives", progress.figures, progress)

@@ -18,10 +18,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from communities import sections
-from communities.access import CommunityAccess
 from communities.models import Category, Community, Membership, Role, User, ValueReportDelivery
-from communities.selectors.value import MONTH, Figure, ReportPeriod, report_period
+from communities.selectors.report_figures import Figure, report_figures
+from communities.selectors.report_periods import MONTH, ReportPeriod, report_period
 from communities.services.notify import notify
 
 log = logging.getLogger(__name__)
@@ -53,14 +52,12 @@ def _plain(figure: Figure) -> dict:
     }
 
 
-def value_report_summary(community: Community, period: ReportPeriod, *, membership: Membership) -> dict:
-    """The report's sections as plain text for the email, and a one-line summary (the page's queries)."""
-    access = CommunityAccess(community=community, membership=membership)
-    collected = sections.collect("value", None, access, period=period)
+def value_report_summary(community: Community, period: ReportPeriod) -> dict:
+    """The report's figures as plain text for the email, and a one-line summary (the page's queries)."""
     parts = [
-        {"title": s["title"], "figures": [_plain(f) for f in s.get("figures", [])]}
-        for s in collected
-        if s.get("figures")
+        {"title": group.title, "figures": [_plain(f) for f in group.figures]}
+        for _, group in report_figures(community, period)
+        if group.figures
     ]
     by_key = {f["key"]: f for part in parts for f in part["figures"]}
     headline = "; ".join(f"{by_key[k]['label']}: {by_key[k]['value']}" for k in HEADLINE if k in by_key)
@@ -122,7 +119,7 @@ def value_reports_send_monthly(*, now: datetime | None = None) -> int:
         waiting = _sponsors_waiting(community, month)
         if not waiting:
             continue
-        summary = value_report_summary(community, period, membership=waiting[0])
+        summary = value_report_summary(community, period)
         for membership in waiting:
             if value_report_deliver(
                 community=community, user=membership.user, month=month, period=period, summary=summary, now=now

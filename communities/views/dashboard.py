@@ -1,4 +1,4 @@
-"""The facilitators' dashboard: a page of sections that areas register (vibrancy, practice health)."""
+"""The facilitators' dashboard: a page of sections that apps register (vibrancy, practice health)."""
 
 from __future__ import annotations
 

@@ -11,13 +11,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from communities import sections
 from communities.access import CommunityAccess, community_for_member
 from communities.forms.direction import (
     CommentForm,
@@ -32,7 +31,6 @@ from communities.forms.direction import (
     VisionDraftForm,
 )
 from communities.models import (
-    ActivityLog,
     AppreciativeInquiry,
     InquiryContribution,
     Membership,
@@ -48,20 +46,6 @@ from communities.models import (
 )
 from communities.services import direction as services
 from communities.services.direction import community_today
-
-# Activity a member may see on the home page: direction changes and arrivals, never moderation.
-MEMBER_SAFE_ACTIONS = (
-    "purpose.",
-    "vision.",
-    "inquiry.",
-    "strategy.",
-    "objective.",
-    "pitch.publish",
-    "community.create",
-    "membership.join",
-)
-HOME_OBJECTIVES = 6
-HOME_ACTIVITY = 6
 
 
 def _ctx(access: CommunityAccess, **extra) -> dict:
@@ -683,53 +667,3 @@ def pitch(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "communities/direction/pitch.html", {"pitch": proposition, "pitch_community": proposition.community}
     )
-
-
-# --- Home sections -----------------------------------------------------------------------
-
-
-@sections.register("home", "purpose", order=10)
-def home_purpose(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    purpose = PurposeVersion.objects.filter(community=access.community).only("text", "created_at").first()
-    if purpose is None and not access.is_member:
-        return None
-    return {"template": "communities/direction/_home_purpose.html", "purpose": purpose}
-
-
-@sections.register("home", "vision", order=20)
-def home_vision(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    vision = VisionDraft.objects.filter(community=access.community, is_current=True).first()
-    if vision is None and not access.is_member:
-        return None
-    return {"template": "communities/direction/_home_vision.html", "vision": vision}
-
-
-@sections.register("home", "objectives", order=30)
-def home_objectives(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    if not access.is_member:
-        return None  # owners are member names: not for visitors of an open community
-    community = access.community
-    today = community_today(community)
-    open_ = Objective.objects.filter(community=community, status__in=Objective.OPEN_STATUSES)
-    objectives = list(open_.select_related("owner")[:HOME_OBJECTIVES])
-    for o in objectives:
-        o.overdue = o.is_overdue(today=today)
-    counts = Objective.objects.filter(community=community).aggregate(
-        open=Count("pk", filter=Q(status__in=Objective.OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=Objective.OPEN_STATUSES, due_date__lt=today)),
-        achieved=Count("pk", filter=Q(status=Objective.Status.ACHIEVED)),
-    )
-    return {"template": "communities/direction/_home_objectives.html", "objectives": objectives, "counts": counts}
-
-
-@sections.register("home", "recent_activity", order=90)
-def home_activity(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    if not access.is_member:
-        return None
-    safe = Q()
-    for prefix in MEMBER_SAFE_ACTIONS:
-        safe |= Q(action__startswith=prefix)
-    entries = list(
-        ActivityLog.objects.filter(safe, community=access.community).only("summary", "created_at")[:HOME_ACTIVITY]
-    )
-    return {"template": "communities/direction/_home_activity.html", "entries": entries, "column": "side"}

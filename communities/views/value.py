@@ -1,11 +1,8 @@
 """The sponsor's value report: one printable page of sections from both apps, and its CSV export.
 
-Sections register with ``communities.sections.register("value", name, order=…)`` and are called
-as ``fn(request, access, period=ReportPeriod)``; ``request`` is None when the monthly email
-collects them. Each returns ``{"template": …, "title": …, "figures": [Figure, …], …}`` or None;
-the figures feed the page, the CSV export and the email alike. This module registers the parts
-``communities`` owns (participation, vibrancy, objectives); ``practice`` registers the funnel,
-the stories and practice health.
+Each part of the report is a :class:`~communities.selectors.report_figures.FigureGroup` that an app
+registers in ``ready()``; its page section (``communities/sections/value.py``, ``practice/sections/value.py``)
+shows it. The CSV export and the monthly email take the figures alone, without building the page.
 """
 
 from __future__ import annotations
@@ -21,8 +18,9 @@ from communities import sections
 from communities.access import CommunityAccess, community_for_member
 from communities.forms.value import ReportPeriodForm, initial_for
 from communities.models import Role
-from communities.selectors import value as selectors
-from communities.selectors.value import Figure, ReportPeriod
+from communities.sections import Section
+from communities.selectors.report_figures import Figure, report_figures
+from communities.selectors.report_periods import ReportPeriod
 
 
 def _period_and_form(request: HttpRequest, access: CommunityAccess) -> tuple[ReportPeriod, ReportPeriodForm]:
@@ -33,7 +31,7 @@ def _period_and_form(request: HttpRequest, access: CommunityAccess) -> tuple[Rep
     return period, ReportPeriodForm(initial=initial_for(period), community=access.community)
 
 
-def report_sections(request: HttpRequest | None, access: CommunityAccess, period: ReportPeriod) -> list[dict]:
+def report_sections(request: HttpRequest, access: CommunityAccess, period: ReportPeriod) -> list[Section]:
     """Every section of the report for ``period`` (each costs a fixed number of queries)."""
     return sections.collect("value", request, access, period=period)
 
@@ -88,11 +86,11 @@ def value_report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer.writerow(["period", f"{cur.first_day:%Y-%m-%d} to {cur.last_day:%Y-%m-%d}", access.community.time_zone])
     writer.writerow(["previous period", f"{prev.first_day:%Y-%m-%d} to {prev.last_day:%Y-%m-%d}"])
     writer.writerow(CSV_COLUMNS)
-    for section in report_sections(request, access, period):
-        for f in section.get("figures", []):
+    for _, group in report_figures(access.community, period):
+        for f in group.figures:
             writer.writerow(
                 [
-                    section["title"],
+                    group.title,
                     _csv_text(f.label),
                     UNITS.get(f.kind, f.kind),
                     _csv_value(f, f.value),
@@ -102,39 +100,3 @@ def value_report_csv(request: HttpRequest, slug: str) -> HttpResponse:
                 ]
             )
     return response
-
-
-# --- The sections communities owns --------------------------------------------------------
-
-
-@sections.register("value", "participation", order=40)
-def value_participation(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> dict:
-    report = selectors.participation(access.community, period)
-    return {
-        "template": "communities/value/_participation.html",
-        "title": "Participation",
-        "participation": report,
-        "figures": report.figures,
-    }
-
-
-@sections.register("value", "vibrancy", order=50)
-def value_vibrancy(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> dict:
-    movement = selectors.vibrancy_movement(access.community, period)
-    return {
-        "template": "communities/value/_vibrancy.html",
-        "title": "Vibrancy",
-        "movement": movement,
-        "figures": movement.figures,
-    }
-
-
-@sections.register("value", "objectives", order=60)
-def value_objectives(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> dict:
-    progress = selectors.objectives_progress(access.community, period)
-    return {
-        "template": "communities/value/_objectives.html",
-        "title": "Objectives",
-        "progress": progress,
-        "figures": progress.figures,
-    }

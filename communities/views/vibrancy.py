@@ -1,4 +1,4 @@
-"""Vibrancy: members' sliders, facilitators' rounds and focus, and the dashboard's vibrancy sections."""
+"""Vibrancy: members' sliders, facilitators' rounds and focus, and the dashboard's vibrancy CSV."""
 
 from __future__ import annotations
 
@@ -7,24 +7,19 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from communities import sections
 from communities.access import CommunityAccess, community_for_member
 from communities.forms.vibrancy import FocusForm, RoundOpenForm, VibrancyScoresForm
 from communities.models import Dimension, Role, VibrancyRound
 from communities.models.vibrancy import SCORE_MAX, SCORE_MIN
+from communities.sections.vibrancy import dashboard_figures
 from communities.selectors import vibrancy as selectors
 from communities.services import vibrancy as services
-
-NOW_COLOUR = "#1f5f8b"
-SHOULD_COLOUR = "#c4621b"
-# Okabe–Ito: distinguishable for colour-blind readers; one per dimension, in dimension order.
-DIMENSION_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -174,230 +169,7 @@ def vibrancy_focus(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "communities/vibrancy/focus.html", {"access": access, "community": community, "form": form})
 
 
-# --- The dashboard: data shared by the sections, the sections, the CSV ----------------------
-
-
-def _selected_round_id(request: HttpRequest) -> int | None:
-    raw = request.GET.get("round", "")
-    return int(raw) if raw.isdigit() else None
-
-
-def dashboard_data(request: HttpRequest, access: CommunityAccess) -> selectors.VibrancyDashboard:
-    """The vibrancy figures, computed once per request however many sections use them."""
-    cached = getattr(request, "_vibrancy_dashboard", None)
-    if cached is None:
-        try:
-            cached = selectors.dashboard(access.community, round_id=_selected_round_id(request))
-        except VibrancyRound.DoesNotExist:
-            raise Http404 from None
-        request._vibrancy_dashboard = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _label(dimension: Dimension) -> str:
-    return f"{dimension.name} ★" if getattr(dimension, "is_focus", False) else dimension.name
-
-
-def _round_label(round_: VibrancyRound) -> str:
-    return f"{round_.opened_at:%-d %b %Y}"
-
-
-@sections.register("dashboard", "vibrancy-overview", order=10)
-def overview_section(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    data = dashboard_data(request, access)
-    current = data.current
-    context = {"template": "communities/vibrancy/_dashboard_overview.html", "data": data, "current": current}
-    if current is not None:
-        dims = current.dimensions
-        context["chart"] = {
-            "type": "radar",
-            "data": {
-                "labels": [_label(f.dimension) for f in dims],
-                "datasets": [
-                    {
-                        "label": "Mean: where we are now",
-                        "data": [_r(f.now.mean) for f in dims],
-                        "borderColor": NOW_COLOUR,
-                        "backgroundColor": "rgba(31, 95, 139, 0.2)",
-                    },
-                    {
-                        "label": "Mean: where we should be",
-                        "data": [_r(f.should_be.mean) for f in dims],
-                        "borderColor": SHOULD_COLOUR,
-                        "backgroundColor": "rgba(196, 98, 27, 0.12)",
-                        "borderDash": [6, 4],
-                    },
-                ],
-            },
-            "options": {
-                "maintainAspectRatio": False,
-                "scales": {"r": {"min": SCORE_MIN, "max": SCORE_MAX, "ticks": {"stepSize": 2}}},
-            },
-        }
-    return context
-
-
-@sections.register("dashboard", "vibrancy-gap", order=20)
-def gap_section(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    current = dashboard_data(request, access).current
-    if current is None:
-        return None
-    ranked = [f for f in current.ranked_by_gap() if f.gap is not None]
-    return {
-        "template": "communities/vibrancy/_dashboard_gap.html",
-        "current": current,
-        "ranked": current.ranked_by_gap(),
-        "chart": {
-            "type": "bar",
-            "data": {
-                "labels": [_label(f.dimension) for f in ranked],
-                "datasets": [
-                    {
-                        "label": "Gap: mean should be minus mean now",
-                        "data": [_r(f.gap) for f in ranked],
-                        "backgroundColor": [SHOULD_COLOUR if f.is_focus else "#8aa9c1" for f in ranked],
-                    }
-                ],
-            },
-            "options": {"indexAxis": "y", "maintainAspectRatio": False, "plugins": {"legend": {"display": False}}},
-        },
-    }
-
-
-@sections.register("dashboard", "vibrancy-distribution", order=25)
-def distribution_section(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    current = dashboard_data(request, access).current
-    if current is None:
-        return None
-    values = list(range(SCORE_MIN, SCORE_MAX + 1))
-    items = []
-    for f in current.dimensions:
-        chart = None
-        if not f.distribution_hidden:
-            chart = {
-                "type": "bar",
-                "data": {
-                    "labels": [str(v) for v in values],
-                    "datasets": [
-                        {"label": "Now", "data": f.histogram_now, "backgroundColor": NOW_COLOUR},
-                        {"label": "Should be", "data": f.histogram_should_be, "backgroundColor": SHOULD_COLOUR},
-                    ],
-                },
-                "options": {
-                    "maintainAspectRatio": False,
-                    "scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}},
-                },
-            }
-        rows = []
-        for v in values:
-            rows.append(
-                {
-                    "value": v,
-                    "now": f.histogram_now[v - SCORE_MIN] if f.histogram_now else None,
-                    "should_be": f.histogram_should_be[v - SCORE_MIN] if f.histogram_should_be else None,
-                }
-            )
-        items.append(
-            {"figures": f, "chart": chart, "chart_id": f"vibrancy-distribution-{f.dimension.slug}", "rows": rows}
-        )
-    return {
-        "template": "communities/vibrancy/_dashboard_distribution.html",
-        "current": current,
-        "items": items,
-        "disputed": current.most_disputed(),
-        "values": values,
-    }
-
-
-@sections.register("dashboard", "vibrancy-trend", order=30)
-def trend_section(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    data = dashboard_data(request, access)
-    if not data.rounds:
-        return None
-    labels = [_round_label(r) for r in data.rounds]
-    datasets, table = [], []
-    for index, dimension in enumerate(data.dimensions):
-        series = [data.figures[r.pk].dimensions[index] for r in data.rounds]
-        focus = getattr(dimension, "is_focus", False)
-        datasets.append(
-            {
-                "label": _label(dimension),
-                "data": [_r(f.now.mean) for f in series],
-                "borderColor": DIMENSION_COLOURS[index % len(DIMENSION_COLOURS)],
-                "backgroundColor": DIMENSION_COLOURS[index % len(DIMENSION_COLOURS)],
-                "borderWidth": 4 if focus else 2,
-                "spanGaps": True,
-            }
-        )
-        table.append({"dimension": dimension, "cells": series})
-    return {
-        "template": "communities/vibrancy/_dashboard_trend.html",
-        "data": data,
-        "table": table,
-        "chart": {
-            "type": "line",
-            "data": {"labels": labels, "datasets": datasets},
-            "options": {
-                "maintainAspectRatio": False,
-                "scales": {"y": {"min": SCORE_MIN, "max": SCORE_MAX}},
-            },
-        },
-    }
-
-
-@sections.register("dashboard", "vibrancy-comments", order=35)
-def comments_section(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    data = dashboard_data(request, access)
-    if data.current is None:
-        return None
-    grouped: dict[int, dict] = {}
-    for dimension, text in data.comments:
-        grouped.setdefault(dimension.pk, {"dimension": dimension, "comments": []})["comments"].append(text)
-    return {"template": "communities/vibrancy/_dashboard_comments.html", "groups": list(grouped.values())}
-
-
-@sections.register("dashboard", "vibrancy-participation", order=40)
-def participation_section(request: HttpRequest, access: CommunityAccess) -> dict | None:
-    data = dashboard_data(request, access)
-    if not data.rounds:
-        return None
-    rows = [{"round": r, "p": data.figures[r.pk].participation} for r in data.rounds]
-
-    def pct(value: float | None) -> float | None:
-        return None if value is None else round(100 * value, 1)
-
-    chart = {
-        "type": "bar",
-        "data": {
-            "labels": [_round_label(r) for r in data.rounds],
-            "datasets": [
-                {"label": "All members", "data": [pct(x["p"].rate) for x in rows], "backgroundColor": NOW_COLOUR},
-                {"label": "Newcomers", "data": [pct(x["p"].newcomer_rate) for x in rows], "backgroundColor": "#009E73"},
-                {"label": "Others", "data": [pct(x["p"].other_rate) for x in rows], "backgroundColor": "#8aa9c1"},
-            ],
-        },
-        "options": {
-            "maintainAspectRatio": False,
-            "scales": {"y": {"min": 0, "max": 100, "title": {"display": True, "text": "% of members who rated"}}},
-        },
-    }
-    current = data.current
-    groups = []
-    if current is not None:
-        for f in current.dimensions:
-            groups.append({"figures": f, "now": f.group_stats("now"), "should_be": f.group_stats("should_be")})
-    return {
-        "template": "communities/vibrancy/_dashboard_participation.html",
-        "rows": rows,
-        "chart": chart,
-        "current": current,
-        "groups": groups,
-        "groups_shown": any(g["now"] or g["should_be"] for g in groups),
-    }
+# --- The dashboard's CSV (its sections are communities/sections/vibrancy.py) -----------------------
 
 
 CSV_COLUMNS = [
@@ -432,7 +204,7 @@ def _cell(value) -> str:
 def dashboard_vibrancy_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The aggregates behind the charts, per round, dimension and group; withheld cells are empty."""
     access = community_for_member(request, slug, Role.FACILITATOR)
-    data = dashboard_data(request, access)
+    data = dashboard_figures(request, access)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-vibrancy-{timezone.now():%Y-%m-%d}.csv"'
     writer = csv.writer(response)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from communities.demo.core import Demo
 from communities.models import Membership, Notification, OutboundEmail, Tag
-from communities.selectors.value import report_period
+from communities.selectors.report_periods import report_period
 from practice.models import FollowUp, HelpRequest, Nudge
 from practice.services import learning, loops
 from practice.services import requests as services

@@ -6,10 +6,11 @@ from django.http import HttpRequest
 
 from communities import figures
 from communities.access import CommunityAccess
+from communities.sections import Section
 from practice.selectors import learning as selectors
 
 
-def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> dict | None:
+def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> Section | None:
     """ "Start here" for members who joined in the last 30 days, when the path has items (one query)."""
     if not access.is_newcomer:
         return None
@@ -17,16 +18,18 @@ def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> dict | 
     if not path:
         return None
     read = sum(1 for item in path if item.is_read)
-    return {
-        "template": "practice/learning/_home_path.html",
-        "column": "side",
-        "path": path,
-        "read": read,
-        "percent": round(100 * read / len(path)),
-    }
+    return Section(
+        "practice/learning/_home_path.html",
+        {
+            "path": path,
+            "read": read,
+            "percent": round(100 * read / len(path)),
+        },
+        column="side",
+    )
 
 
-def dashboard_learning(request: HttpRequest, access: CommunityAccess) -> dict | None:
+def dashboard_learning(request: HttpRequest, access: CommunityAccess) -> Section | None:
     """Captured learning: artefacts per month, share of closed loops captured, the two warnings.
 
     Five queries, or none while the cached figures are current (``communities.figures``).
@@ -37,16 +40,18 @@ def dashboard_learning(request: HttpRequest, access: CommunityAccess) -> dict | 
     cached = figures.cached(community.pk, "captured-learning", lambda: selectors.learning_health(community=community))
     health = cached.value
     peak = max((n for _, n in health.per_month), default=0)
-    return {
-        "template": "practice/learning/_dashboard_learning.html",
-        "health": health,
-        "computed_at": cached.computed_at,
-        "peak": peak,
-        "thresholds": {
-            "reactive_min_requests": selectors.REACTIVE_MIN_REQUESTS,
-            "reactive_ratio": selectors.REACTIVE_MAX_CAPTURE_RATIO,
-            "narrow_top": selectors.NARROW_TOP_TAGS,
-            "narrow_share": selectors.NARROW_MAX_SHARE,
+    return Section(
+        "practice/learning/_dashboard_learning.html",
+        {
+            "health": health,
+            "computed_at": cached.computed_at,
+            "peak": peak,
+            "thresholds": {
+                "reactive_min_requests": selectors.REACTIVE_MIN_REQUESTS,
+                "reactive_ratio": selectors.REACTIVE_MAX_CAPTURE_RATIO,
+                "narrow_top": selectors.NARROW_TOP_TAGS,
+                "narrow_share": selectors.NARROW_MAX_SHARE,
+            },
+            "community": community,
         },
-        "community": community,
-    }
+    )

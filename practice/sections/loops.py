@@ -6,10 +6,11 @@ from django.http import HttpRequest
 
 from communities import figures
 from communities.access import CommunityAccess
+from communities.sections import Section
 from practice.selectors.loops import loop_figures
 
 
-def dashboard_learning_loops(request: HttpRequest, access: CommunityAccess) -> dict | None:
+def dashboard_learning_loops(request: HttpRequest, access: CommunityAccess) -> Section | None:
     """Loop closure rate, lapsed loops, outcomes by result and the value funnel.
 
     Three queries, or none while the cached figures are current (``communities.figures``).
@@ -18,9 +19,11 @@ def dashboard_learning_loops(request: HttpRequest, access: CommunityAccess) -> d
         return None
     community = access.community
     loops = figures.cached(community.pk, "learning-loops", lambda: loop_figures(community=community))
-    return {
-        "template": "practice/sections/_learning_loops.html",
-        "loops": loops.value,
-        "computed_at": loops.computed_at,
-        "community": community,
-    }
+    return Section(
+        "practice/sections/_learning_loops.html",
+        {
+            "loops": loops.value,
+            "computed_at": loops.computed_at,
+            "community": community,
+        },
+    )

@@ -7,21 +7,24 @@ from django.utils import timezone
 
 from communities import figures
 from communities.access import CommunityAccess
+from communities.sections import Section
 from practice.selectors import requests as selectors
 
 
-def home_open_requests(request: HttpRequest, access: CommunityAccess) -> dict | None:
+def home_open_requests(request: HttpRequest, access: CommunityAccess) -> Section | None:
     """The community's recently active open requests, for members (one query)."""
     if not access.is_member:
         return None
-    return {
-        "template": "practice/sections/_home_requests.html",
-        "requests": selectors.open_requests_recent(community=access.community),
-        "now": timezone.now(),
-    }
+    return Section(
+        "practice/sections/_home_requests.html",
+        {
+            "requests": selectors.open_requests_recent(community=access.community),
+            "now": timezone.now(),
+        },
+    )
 
 
-def dashboard_practice_health(request: HttpRequest, access: CommunityAccess) -> dict | None:
+def dashboard_practice_health(request: HttpRequest, access: CommunityAccess) -> Section | None:
     """Practice health: response times against the commitment, counts, the learning agenda.
 
     Four queries, or none while the cached figures are current (``communities.figures``).
@@ -30,9 +33,11 @@ def dashboard_practice_health(request: HttpRequest, access: CommunityAccess) -> 
         return None
     community = access.community
     health = figures.cached(community.pk, "practice-health", lambda: selectors.practice_health(community=community))
-    return {
-        "template": "practice/sections/_practice_health.html",
-        "health": health.value,
-        "computed_at": health.computed_at,
-        "community": community,
-    }
+    return Section(
+        "practice/sections/_practice_health.html",
+        {
+            "health": health.value,
+            "computed_at": health.computed_at,
+            "community": community,
+        },
+    )

@@ -1,7 +1,7 @@
 """The practice parts of the sponsor's value report: value-creation stories, practice health over a
 period, and the practice contributions counted in participation.
 
-Periods are ``communities.selectors.value.ReportPeriod`` objects: half-open ``[start, end)``
+Periods are ``communities.selectors.report_periods.ReportPeriod`` objects: half-open ``[start, end)``
 intervals of UTC instants built from the community's local calendar days, and the period of the
 same length just before. Every figure is computed in SQL, both periods in the same query, so each
 function costs a fixed number of queries whatever the number of requests.
@@ -29,7 +29,9 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from communities.models import Community
-from communities.selectors.value import ReportPeriod, contribution_source
+from communities.selectors.contributions import contribution_source
+from communities.selectors.report_figures import COUNT, DOWN, DURATION, SHARE, Figure, FigureGroup, share
+from communities.selectors.report_periods import ReportPeriod
 from practice.models import (
     Advice,
     AdviceResponse,
@@ -40,6 +42,7 @@ from practice.models import (
     Kudos,
     Outcome,
 )
+from practice.selectors.requests import value_funnel
 
 MAX_STORIES = 12
 STORY_RESULTS = (Outcome.Result.RESOLVED, Outcome.Result.PARTLY)
@@ -201,7 +204,7 @@ def period_health(community: Community, period: ReportPeriod) -> dict[int, Perio
     }
 
 
-# --- Contributions counted in participation (communities.selectors.value.participation) ---------
+# --- Contributions counted in participation (communities.selectors.contributions) ---------
 
 
 @contribution_source("help requests")
@@ -252,3 +255,96 @@ def _learning(community: Community, since: datetime, until: datetime) -> QuerySe
     return ArtefactVersion.objects.filter(
         _in("created_at", since, until), artefact__community=community, author__isnull=False
     ).values_list("author_id", "created_at")
+
+
+# --- The report's parts (``communities.selectors.report_figures.register`` in apps.py) -----------
+
+FUNNEL_STEPS = (
+    ("asked", "Requests asked", "problems of practice members brought"),
+    ("answered", "Answered", "immediate value: asked and answered"),
+    ("advice_taken", "Advice taken", "potential value: advice the asker will try"),
+    ("outcome_reported", "Outcome reported", "realised value: the asker reported how it turned out"),
+    ("captured", "Captured as learning", "the community's memory: learning drawn from it"),
+)
+
+
+@dataclass
+class FunnelStep:
+    key: str
+    label: str
+    meaning: str
+    count: Figure
+    rate: Figure | None  # conversion from the step before; None for the first step
+
+
+def funnel(community: Community, period: ReportPeriod) -> list[FunnelStep]:
+    """The value funnel of the requests posted in the period and in the one before (two queries)."""
+    now = value_funnel(community, since=period.current.start, until=period.current.end)
+    before = value_funnel(community, since=period.previous.start, until=period.previous.end)
+    steps: list[FunnelStep] = []
+    prior = None
+    for key, label, meaning in FUNNEL_STEPS:
+        count = Figure(f"funnel.{key}", label, now.get(key), before.get(key), COUNT)
+        rate = None
+        if prior is not None:
+            rate = Figure(
+                f"funnel.{key}_rate",
+                f"{label}: share of “{prior[1]}”",
+                share(now.get(key), now.get(prior[0])) if now.get(key) is not None else None,
+                share(before.get(key), before.get(prior[0])) if before.get(key) is not None else None,
+                SHARE,
+            )
+        steps.append(FunnelStep(key, label, meaning, count, rate))
+        prior = (key, label)
+    return steps
+
+
+def funnel_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    """The funnel's counts and step-to-step rates (two queries); ``data`` is the steps."""
+    steps = funnel(community, period)
+    figures: list[Figure] = []
+    for s in steps:
+        figures += [s.count] + ([s.rate] if s.rate else [])
+    return FigureGroup("Value funnel", figures, steps)
+
+
+def stories_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    """The consented value-creation stories of the period (``data``) and how many there were."""
+    stories = value_stories(community, period)
+    figures = [Figure("stories.count", "Value-creation stories (consented)", stories.total, stories.previous_total)]
+    return FigureGroup("Value-creation stories", figures, stories)
+
+
+def health_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    """Practice health against the period before; loop closure from the funnel (five queries).
+
+    ``data`` is ``{"health": this period's PeriodHealth, "previous": the period before's}``.
+    """
+    health = period_health(community, period)
+    now = value_funnel(community, since=period.current.start, until=period.current.end)
+    before = value_funnel(community, since=period.previous.start, until=period.previous.end)
+    cur, prev = health[CURRENT], health[PREVIOUS]
+    closure = share(now["outcome_reported"], now["advice_taken"])
+    closure_before = share(before["outcome_reported"], before["advice_taken"])
+    figures = [
+        Figure(
+            "health.first_response",
+            "Median time to first response",
+            cur.median_first_response,
+            prev.median_first_response,
+            DURATION,
+            better=DOWN,
+        ),
+        Figure(
+            "health.within_commitment",
+            f"Responded within the commitment ({community.response_commitment_hours} h)",
+            cur.within_share,
+            prev.within_share,
+            SHARE,
+        ),
+        Figure(
+            "health.loop_closure", "Loop closure (outcome reported after advice taken)", closure, closure_before, SHARE
+        ),
+        Figure("health.lapsed", "Lapsed loops (no outcome after every reminder)", cur.lapsed, prev.lapsed, better=DOWN),
+    ]
+    return FigureGroup("Practice health", figures, {"health": cur, "previous": prev})

@@ -499,7 +499,7 @@ def path_mark_read(*, item: NewcomerPathItem, user: User, read: bool = True, now
 def digest_new_learning(*, user: User, communities: list[Community], since: datetime, now: datetime) -> dict | None:
     """The weekly digest's "newly published learning": artefacts published in the week (one query).
 
-    Registered with ``practice.services.loops.digest_section_register`` in ``PracticeConfig.ready``.
+    One of ``practice.services.loops.DIGEST_SECTIONS``.
     """
     from communities.services.notify import absolute_url
 

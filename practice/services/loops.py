@@ -633,14 +633,12 @@ def digest_matching_requests(
 
 
 # One function per section, in the order they appear: (user, communities, since, now) -> dict | None.
-# A section dict has "key", "heading" and "items" (a list of dicts with at least "title" and "url");
-# other areas append their own function with ``digest_section_register``.
-DIGEST_SECTIONS: list[Callable[..., dict | None]] = [digest_closed_loops, digest_matching_requests]
-
-
-def digest_section_register(func: Callable[..., dict | None], *, position: int | None = None) -> None:
-    if func not in DIGEST_SECTIONS:
-        DIGEST_SECTIONS.insert(len(DIGEST_SECTIONS) if position is None else position, func)
+# A section dict has "key", "heading" and "items" (a list of dicts with at least "title" and "url").
+DIGEST_SECTIONS: list[Callable[..., dict | None]] = [
+    digest_closed_loops,
+    digest_matching_requests,
+    learning.digest_new_learning,
+]
 
 
 def digest_context(*, user: User, now: datetime) -> dict | None:

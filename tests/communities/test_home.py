@@ -137,7 +137,7 @@ def test_it_renders_the_home_page_in_constant_queries(community, sponsor, member
 def test_it_costs_one_query_per_direction_section(community, sponsor, member, django_assert_num_queries, rf):
     from communities.access import CommunityAccess
     from communities.models import Membership
-    from communities.views import direction as views
+    from communities.sections import home as views
 
     _grow(community, sponsor, 4)
     access = CommunityAccess(community=community, membership=Membership.objects.get(community=community, user=member))

@@ -8,16 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from communities.models import Community, FocusDimension, Objective, User, VibrancyRound
+from communities.selectors.report_figures import Figure
+from communities.selectors.report_periods import CUSTOM, MONTH, QUARTER, YEAR, report_period
 from communities.selectors.value import (
     CARRIED_BY_FEW_SHARE,
-    CUSTOM,
-    MONTH,
-    QUARTER,
-    YEAR,
-    Figure,
     objectives_progress,
     participation,
-    report_period,
     top_count,
     vibrancy_movement,
 )

@@ -114,7 +114,7 @@ def test_it_registers_a_dashboard_section(community, facilitator, figures):
     request.user = facilitator
     with time_machine.travel(NOW, tick=False):
         section = sections.dashboard_practice_health(request, _access(community, facilitator))
-    assert section["template"] == "practice/sections/_practice_health.html"
+    assert section.template == "practice/sections/_practice_health.html"
     assert section["health"].overdue == 1
 
 

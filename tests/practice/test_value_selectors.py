@@ -9,10 +9,17 @@ import pytest
 
 from communities.access import CommunityAccess
 from communities.models import Membership
-from communities.selectors.value import report_period
+from communities.selectors.report_periods import report_period
 from practice.models import FollowUp, HelpRequest, Outcome
-from practice.sections.value import funnel, value_health_section, value_stories_section
-from practice.selectors.value import CURRENT, PREVIOUS, period_health, value_stories
+from practice.selectors.value import (
+    CURRENT,
+    PREVIOUS,
+    funnel,
+    health_figures,
+    period_health,
+    stories_figures,
+    value_stories,
+)
 from practice.services import learning, loops
 from practice.services import requests as services
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
@@ -101,7 +108,7 @@ def test_it_follows_the_periods_requests_through_the_funnel(place):
     ask(community, asker, Q3_END, response_after=H)  # the next quarter
     before = ask(community, asker, Q3_START - SECOND, response_after=H)  # Q2
     take(before, adviser)
-    steps = {s.key: s for s in funnel(access_for(community), period_of(community))}
+    steps = {s.key: s for s in funnel(community, period_of(community))}
     counts = {k: (s.count.value, s.count.previous) for k, s in steps.items()}
     assert counts["asked"] == (4, 1)
     assert counts["answered"] == (3, 1)
@@ -124,7 +131,7 @@ def test_it_cuts_the_funnel_at_local_midnight(place):
     ask(community, asker, utc(2026, 7, 1, 4))  # 1 July 00:00 in New York: Q3
     ask(community, asker, utc(2026, 10, 1, 3, 59, 59))  # 30 September 23:59:59: Q3
     ask(community, asker, utc(2026, 10, 1, 4))  # 1 October: Q4
-    asked = funnel(access_for(community), period_of(community))[0].count
+    asked = funnel(community, period_of(community))[0].count
     assert (asked.value, asked.previous) == (2, 1)
 
 
@@ -153,10 +160,10 @@ def test_it_shows_the_problem_the_advice_that_helped_and_what_changed(place):
     helped = AdviceFactory(request=help_request, author=adviser, body="Try a *buddy ward*.")
     hidden = AdviceFactory(request=help_request, author=adviser, body="Hidden advice", hidden_at=NOW)
     report(help_request, at=utc(2026, 8, 20), helpful=[helped, hidden], what_worked="Checks now take **2 minutes**.")
-    section = value_stories_section(None, access_for(community), period=period_of(community))
-    (story,) = section["stories"].stories
+    group = stories_figures(community, period_of(community))
+    (story,) = group.data.stories
     assert [a.pk for a in story.helped] == [helped.pk]
-    assert section["figures"][0].value == 1
+    assert group.figures[0].value == 1
 
 
 def test_it_never_shows_a_story_without_consent_and_drops_a_withdrawn_one(place):
@@ -247,8 +254,7 @@ def test_it_reports_loop_closure_from_the_funnel(place):
         take(help_request, adviser)
         if reported:
             report(help_request, consent=False)
-    section = value_health_section(None, access_for(community), period=period_of(community))
-    figures = {f.key: f for f in section["figures"]}
+    figures = {f.key: f for f in health_figures(community, period_of(community)).figures}
     assert figures["health.loop_closure"].value == 0.5
     assert figures["health.loop_closure"].previous is None  # nothing taken in Q2
     assert figures["health.first_response"].value == H
