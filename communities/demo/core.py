@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from communities.models import Community, Membership, Role, Tag, User
+from communities.models import Community, Membership, Notification, OutboundEmail, Role, Tag, User
 
 PASSWORD = "child-demo-pass"  # noqa: S105 - the documented demo password
 SLUG = "patient-safety"
@@ -123,3 +125,15 @@ def seed(now: datetime | None = None) -> Demo:
             community=open_community, user=users["facilitator"], role=Role.SPONSOR, joined_at=now - timedelta(days=30)
         )
     return Demo(community=community, users=users, now=now)
+
+
+@contextmanager
+def quietly(*, keep_notifications: bool = False) -> Iterator[None]:
+    """Services called inside write history: the emails they queue are dropped (old news is not mailed),
+    and so are their in-app notifications unless ``keep_notifications``."""
+    last_email = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    yield
+    OutboundEmail.objects.filter(pk__gt=last_email).delete()
+    if not keep_notifications:
+        Notification.objects.filter(pk__gt=last_notification).delete()

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from communities.demo import core
 from communities.demo.core import Demo
 from communities.models import (
-    Category,
-    Membership,
-    Notification,
     PurposeVersion,
     VisionDraft,
 )
 from communities.services import direction as services
-from communities.services.community import activity_record
 
 PURPOSE_V1 = "Make care in our hospital safer by helping the people who deliver it learn from each other."
 PURPOSE_V2 = (
@@ -278,41 +275,12 @@ def seed(demo: Demo) -> None:
 
 
 def _open_quietly(draft: VisionDraft, *, actor, when, notify_members: bool = False) -> None:
-    """Open a draft as it happened, without emails; optionally with in-app notifications."""
-    draft.status, draft.opened_at = VisionDraft.Status.OPEN, when
-    draft.save(update_fields=["status", "opened_at"])
-    community = draft.community
-    activity_record(
-        community=community,
-        actor=actor,
-        action="vision.open",
-        summary=f"{actor} opened the vision draft “{draft.title}” for stances",
-        now=when,
-    )
-    if notify_members:
-        members = Membership.objects.filter(community=community).exclude(user=actor).select_related("user")
-        Notification.objects.bulk_create(
-            Notification(
-                user=m.user,
-                community=community,
-                category=Category.DIRECTION,
-                title=f"Where do you stand on the vision draft “{draft.title}”?",
-                body=f"{actor} opened a vision draft for {community.name}. Read it and take your stance.",
-                url=draft.get_absolute_url(),
-                created_at=when,
-            )
-            for m in members
-        )
+    """Open a draft through the service as it happened, without emails; optionally with the in-app notifications."""
+    with core.quietly(keep_notifications=notify_members):
+        services.vision_draft_open(draft=draft, actor=actor, now=when)
 
 
 def _adopt_quietly(draft: VisionDraft, *, actor, when) -> None:
-    VisionDraft.objects.filter(community=draft.community, is_current=True).update(is_current=False)
-    draft.status, draft.is_current, draft.adopted_at, draft.adopted_by = VisionDraft.Status.ADOPTED, True, when, actor
-    draft.save(update_fields=["status", "is_current", "adopted_at", "adopted_by"])
-    activity_record(
-        community=draft.community,
-        actor=actor,
-        action="vision.adopt",
-        summary=f"{actor} adopted “{draft.title}” as the vision",
-        now=when,
-    )
+    """Adopt a draft through the service as it happened, without telling anyone."""
+    with core.quietly():
+        services.vision_adopt(draft=draft, actor=actor, now=when)

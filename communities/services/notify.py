@@ -8,7 +8,7 @@ never waits on SMTP or on the broker.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django.apps import apps
@@ -179,15 +179,22 @@ def notify(
     actor: User | None = None,
     email_template: str = "notification",
     email_context: dict | None = None,
+    message_id_for: Callable[[User], str] | None = None,
+    modes: dict[int, str] | None = None,
     now: datetime | None = None,
 ) -> list[Notification]:
-    """Tell ``recipients`` (minus ``actor``) in the inbox, and by email per their preference."""
+    """Tell ``recipients`` (minus ``actor`` and deactivated accounts) in the inbox, and by email per their preference.
+
+    ``message_id_for(user)`` gives an email a stable Message-ID (a sweep's emails must be recognisable,
+    the outbox keeps Message-IDs unique); ``modes`` passes email preferences the caller already read.
+    """
     now = now or timezone.now()
-    unique = {u.pk: u for u in recipients if u is not None and (actor is None or u.pk != actor.pk)}
+    unique = {u.pk: u for u in recipients if u is not None and u.is_active and (actor is None or u.pk != actor.pk)}
     users = list(unique.values())
     if not users:
         return []
-    modes = email_modes(users, category)
+    if modes is None or any(u.pk not in modes for u in users):
+        modes = email_modes(users, category)
     notifications = Notification.objects.bulk_create(
         Notification(
             user=u,
@@ -211,7 +218,8 @@ def notify(
     immediate = [u for u in users if modes[u.pk] == EmailMode.IMMEDIATE]
     if len(immediate) <= RENDER_NOW_LIMIT:
         for user in immediate:
-            queue_email(user=user, category=category, template=email_template, context=context)
+            message_id = message_id_for(user) if message_id_for else None
+            queue_email(user=user, category=category, template=email_template, context=context, message_id=message_id)
     else:
         encoded = _encode(context)
         OutboundEmail.objects.bulk_create(
@@ -223,7 +231,7 @@ def notify(
                 body_text="",
                 template=email_template,
                 context=encoded,
-                message_id=new_message_id(),
+                message_id=message_id_for(user) if message_id_for else new_message_id(),
                 created_at=now,
             )
             for user in immediate

@@ -33,7 +33,6 @@ from communities.models import (
     Community,
     EmailMode,
     Membership,
-    Notification,
     NotificationPreference,
     OutboundEmail,
     User,
@@ -100,55 +99,6 @@ def _facilitators(community: Community) -> list[User]:
         .select_related("user")
         .order_by("user_id")
     ]
-
-
-def _tell(
-    *,
-    recipients: Iterable[User],
-    category: str,
-    title: str,
-    url: str,
-    community: Community,
-    email_template: str,
-    email_context: dict,
-    message_id_for: Callable[[User], str],
-    body: str = "",
-    modes: dict[int, str] | None = None,
-    now: datetime,
-) -> int:
-    """Like ``notify``, with a stable Message-ID per recipient (the sweep's emails must be recognisable).
-
-    Writes the inbox rows and, per each recipient's preference, the outbox rows: nothing is sent here.
-    """
-    users = list({u.pk: u for u in recipients if u is not None and u.is_active}.values())
-    if not users:
-        return 0
-    if modes is None or any(u.pk not in modes for u in users):
-        modes = email_modes(users, category)
-    Notification.objects.bulk_create(
-        Notification(
-            user=u,
-            community=community,
-            category=category,
-            title=title[:200],
-            body=body,
-            url=url,
-            created_at=now,
-            in_daily_digest=modes[u.pk] == EmailMode.DAILY,
-        )
-        for u in users
-    )
-    context = {"title": title, "body": body, "url": absolute_url(url), "community": community, **email_context}
-    for user in users:
-        if modes[user.pk] == EmailMode.IMMEDIATE:
-            queue_email(
-                user=user,
-                category=category,
-                template=email_template,
-                context=context,
-                message_id=message_id_for(user),
-            )
-    return len(users)
 
 
 # --- opening a loop, and what keeps it going ---------------------------------------------------
@@ -337,7 +287,7 @@ def _remind(follow_up: FollowUp, help_request: HelpRequest, *, number: int, now:
         follow_up=follow_up, number=number, sent_at=now, message_id=message_id if emailed else ""
     )
     advice = _tried_advice(help_request)
-    _tell(
+    notify(
         recipients=[asker] if asker else [],
         category=Category.FOLLOW_UPS,
         title=f"How did it go? “{help_request.title}”",
@@ -366,7 +316,7 @@ def _remind(follow_up: FollowUp, help_request: HelpRequest, *, number: int, now:
 def _tell_lapsed(follow_up: FollowUp, help_request: HelpRequest, *, now: datetime) -> None:
     community = help_request.community
     asker_name = help_request.author.name if help_request.author else "A former member"
-    _tell(
+    notify(
         recipients=_facilitators(community),
         category=Category.FOLLOW_UPS,
         title=f"Learning loop lapsed: “{help_request.title}”",

@@ -30,6 +30,23 @@ def test_it_leaves_out_the_actor_and_duplicates():
     assert list(Notification.objects.values_list("user", flat=True)) == [bo.pk]
 
 
+def test_it_leaves_out_deactivated_accounts():
+    ana, gone = UserFactory(), UserFactory(is_active=False)
+    notify_services.notify(recipients=[ana, gone], category=Category.ADVICE, title="t")
+    assert list(Notification.objects.values_list("user", flat=True)) == [ana.pk]
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == [ana.email]
+
+
+@pytest.mark.parametrize("fan_out", [2, notify_services.RENDER_NOW_LIMIT + 1])
+def test_it_gives_each_email_the_message_id_the_caller_names(fan_out):
+    users = [UserFactory() for _ in range(fan_out)]
+    notify_services.notify(
+        recipients=users, category=Category.FOLLOW_UPS, title="t", message_id_for=lambda u: f"<sweep.{u.pk}@x>"
+    )
+    ids = set(OutboundEmail.objects.values_list("message_id", flat=True))
+    assert ids == {f"<sweep.{u.pk}@x>" for u in users}
+
+
 def test_it_honours_each_users_email_preference():
     immediate, daily, off = UserFactory(), UserFactory(), UserFactory()
     notify_services.preference_set(user=daily, category=Category.ADVICE, email=EmailMode.DAILY)

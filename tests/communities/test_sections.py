@@ -50,7 +50,14 @@ def test_the_registered_pages_interleave_both_apps_in_the_documented_order():
         "recent_activity",
     ]
     assert sections.names("dashboard") == ["vibrancy", "practice-health", "learning-loops", "captured-learning"]
-    assert sections.names("value") == ["funnel", "stories", "practice-health", "participation", "vibrancy", "objectives"]
+    assert sections.names("value") == [
+        "funnel",
+        "stories",
+        "practice-health",
+        "participation",
+        "vibrancy",
+        "objectives",
+    ]
     assert [t.label for t in sections.tabs()] == [
         "Direction",
         "Members",
