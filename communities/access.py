@@ -6,13 +6,19 @@ never used. Members who try an action above their role get 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from communities.models import Community, Membership, Role
+
+if TYPE_CHECKING:
+    from communities.models import Objective, User, VisionDraft
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,58 @@ class CommunityAccess:
         """Raise 403 unless the user holds ``role`` or one with more responsibility."""
         if not self.has_role(role):
             raise PermissionDenied
+
+    @classmethod
+    def of(cls, community: Community, user: User | None) -> CommunityAccess:
+        """``user``'s access to ``community`` (one query): for services that check a rule themselves."""
+        membership = None
+        if user is not None and user.pk is not None:
+            membership = Membership.objects.filter(community=community, user=user).first()
+        return cls(community=community, membership=membership)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.membership.user_id if self.membership else None
+
+    # --- Rules: views show and check them; the services check them again (PermissionDenied). ------
+
+    def may_edit_draft(self, draft: VisionDraft) -> bool:
+        """Edit, open or withdraw a vision draft: facilitators any, core members their own."""
+        return self.is_facilitator or (self.is_core and draft.author_id == self.user_id)
+
+    def may_draft_from_inquiry(self) -> bool:
+        """Build a vision draft from an appreciative inquiry: a facilitator's tool."""
+        return self.is_facilitator
+
+    def may_change_objective(self, objective: Objective, fields: Iterable[str]) -> bool:
+        """Facilitators change any field; the owner changes the status only."""
+        if self.is_facilitator:
+            return True
+        return self.is_member and objective.owner_id == self.user_id and set(fields) <= {"status"}
+
+    def content_edit_mode(self, post: Editable, user: User | None, *, now: datetime | None = None) -> str | None:
+        """How ``user`` may edit a request, advice or discussion message: ``AUTHOR`` within the edit
+        window, ``MODERATOR`` for a facilitator (who gives a reason), None when not at all."""
+        if post.author_may_edit(user, now=now):
+            return AUTHOR
+        if self.is_facilitator:
+            return MODERATOR
+        return None
+
+
+AUTHOR, MODERATOR = "author", "moderator"
+
+
+class Editable(Protocol):
+    author_id: int | None
+
+    def author_may_edit(self, user: User | None, *, now: datetime | None = None) -> bool: ...
+
+
+def check(allowed: bool, message: str = "") -> None:
+    """Raise PermissionDenied unless ``allowed`` (services checking a rule the view already showed)."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _load(request: HttpRequest, slug: str) -> CommunityAccess:

@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from communities.access import CommunityAccess, check
 from communities.models import (
     AppreciativeInquiry,
     Category,
@@ -39,6 +40,11 @@ from communities.services.notify import notify
 
 def _members(community: Community) -> list[User]:
     return list(User.objects.filter(memberships__community=community))
+
+
+def _check_may_edit(draft: VisionDraft, actor: User) -> None:
+    allowed = CommunityAccess.of(draft.community, actor).may_edit_draft(draft)
+    check(allowed, "Facilitators, and core members for their own drafts, change vision drafts.")
 
 
 def _clean_text(text: str, *, what: str) -> str:
@@ -86,8 +92,12 @@ def vision_draft_create(
     now: datetime | None = None,
 ) -> VisionDraft:
     now = now or timezone.now()
-    if inquiry is not None and inquiry.community_id != community.pk:
-        raise ValidationError("That inquiry belongs to another community.")
+    access = CommunityAccess.of(community, author)
+    check(access.is_core, "Core members, facilitators and sponsors propose vision drafts.")
+    if inquiry is not None:
+        check(access.may_draft_from_inquiry(), "Only facilitators build drafts from an inquiry.")
+        if inquiry.community_id != community.pk:
+            raise ValidationError("That inquiry belongs to another community.")
     draft = VisionDraft.objects.create(
         community=community,
         author=author,
@@ -115,6 +125,7 @@ def vision_draft_update(
     *, draft: VisionDraft, actor: User, title: str, text: str, now: datetime | None = None
 ) -> VisionDraft:
     """Edit a draft still in progress (stances already taken stay; members can revisit them)."""
+    _check_may_edit(draft, actor)
     if not draft.is_in_progress:
         raise ValidationError("Only a draft in progress can be edited.")
     draft.title = _clean_text(title, what="title")
@@ -128,6 +139,7 @@ def vision_draft_update(
 def vision_draft_open(*, draft: VisionDraft, actor: User, now: datetime | None = None) -> VisionDraft:
     """Open a draft for stances and tell the members."""
     now = now or timezone.now()
+    _check_may_edit(draft, actor)
     if draft.status == VisionDraft.Status.OPEN:
         return draft
     if draft.status != VisionDraft.Status.DRAFT:
@@ -159,6 +171,7 @@ def vision_draft_open(*, draft: VisionDraft, actor: User, now: datetime | None =
 
 @transaction.atomic
 def vision_draft_withdraw(*, draft: VisionDraft, actor: User, now: datetime | None = None) -> VisionDraft:
+    _check_may_edit(draft, actor)
     if not draft.is_in_progress:
         raise ValidationError("Only a draft in progress can be withdrawn.")
     draft.status = VisionDraft.Status.WITHDRAWN
@@ -179,6 +192,7 @@ def vision_adopt(*, draft: VisionDraft, actor: User, now: datetime | None = None
     """Make ``draft`` the current vision; the previous one stays readable with its adoption date."""
     now = now or timezone.now()
     community = draft.community
+    check(CommunityAccess.of(community, actor).is_facilitator, "Facilitators and sponsors adopt the vision.")
     # Serialise adoptions per community (two facilitators adopting at once), then re-read the draft.
     Community.objects.select_for_update().filter(pk=community.pk).first()
     draft.refresh_from_db(fields=["status", "is_current"])
@@ -438,6 +452,11 @@ def objective_update(*, objective: Objective, actor: User, now: datetime | None 
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"Unknown objective fields: {sorted(unknown)}")
+    changes = [name for name, value in fields.items() if getattr(objective, name) != value]
+    check(
+        CommunityAccess.of(objective.community, actor).may_change_objective(objective, changes),
+        "Facilitators change objectives; their owner updates the status.",
+    )
     if "owner" in fields:
         _ensure_owner_is_member(objective.community, fields["owner"])
     old_status = objective.status

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from communities.access import CommunityAccess, community_for_member
+from communities.access import CommunityAccess, check, community_for_member
 from communities.forms.direction import (
     CommentForm,
     ContributionForm,
@@ -198,9 +198,7 @@ def purpose_history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _can_edit_draft(access: CommunityAccess, draft: VisionDraft) -> bool:
-    if not draft.is_in_progress:
-        return False
-    return access.is_facilitator or (access.is_core and draft.author_id == access.membership.user_id)
+    return draft.is_in_progress and access.may_edit_draft(draft)
 
 
 def _draft(access: CommunityAccess, pk: int) -> VisionDraft:
@@ -219,7 +217,7 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
     inquiry = None
     if request.method == "GET" and "inquiry" in request.GET:
         # Pre-filled from an inquiry's selected contributions (a facilitator's tool).
-        access.require(Role.FACILITATOR)
+        check(access.may_draft_from_inquiry())
         inquiry_id = request.GET.get("inquiry", "")
         inquiry = get_object_or_404(
             AppreciativeInquiry, pk=int(inquiry_id) if inquiry_id.isdigit() else 0, community=community
@@ -237,8 +235,7 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = VisionDraftForm(request.POST or None, initial=initial, community=community)
     if request.method == "POST" and form.is_valid():
         inquiry = form.cleaned_data.get("inquiry")
-        if inquiry is not None:
-            access.require(Role.FACILITATOR)
+        check(inquiry is None or access.may_draft_from_inquiry())
         draft = services.vision_draft_create(
             community=community,
             author=request.user,
@@ -598,8 +595,7 @@ def objective_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The owner, or a facilitator, updates an objective's status."""
     access = community_for_member(request, slug)
     objective = _objective(access, pk)
-    if not (access.is_facilitator or objective.owner_id == request.user.pk):
-        raise PermissionDenied
+    check(access.may_change_objective(objective, ["status"]))
     form = ObjectiveStatusForm(request.POST)
     if form.is_valid():
         services.objective_update(objective=objective, actor=request.user, status=form.cleaned_data["status"])

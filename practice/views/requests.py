@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from childsys.lib import ratelimit
-from communities.access import CommunityAccess, community_for_member
+from communities.access import MODERATOR, CommunityAccess, community_for_member
 from communities.models import Role
 from practice.forms.learning import SecondarySubmit
 from practice.forms.requests import (
@@ -205,8 +205,9 @@ def request_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def request_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     help_request = _get_request(access, pk)
-    moderating = not help_request.author_may_edit(request.user)
-    if moderating and not access.is_facilitator:
+    mode = access.content_edit_mode(help_request, request.user)
+    moderating = mode == MODERATOR
+    if mode is None:
         if help_request.author_id == request.user.pk:
             messages.info(request, "The time to edit this request has passed. Add what changed in a discussion.")
             return redirect(help_request)
@@ -318,8 +319,9 @@ def _edit_text(
     anchor: str,
 ) -> HttpResponse:
     """Edit advice or a discussion message: the author within the edit window, else a facilitator with a reason."""
-    moderating = not obj.author_may_edit(request.user)
-    if moderating and not access.is_facilitator:
+    mode = access.content_edit_mode(obj, request.user)
+    moderating = mode == MODERATOR
+    if mode is None:
         if obj.author_id == request.user.pk:
             messages.info(request, f"The time to edit this {what} has passed.")
             return redirect(help_request)
