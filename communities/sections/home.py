@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from communities.access import CommunityAccess
 from communities.models import ActivityLog, Objective, PurposeVersion, VisionDraft
 from communities.sections import Section
+from communities.selectors.direction import objective_rows
 from communities.services.direction import community_today
 
 # Activity a member may see on the home page: direction changes and arrivals, never moderation.
@@ -48,9 +49,7 @@ def home_objectives(request: HttpRequest, access: CommunityAccess) -> Section | 
     community = access.community
     today = community_today(community)
     open_ = Objective.objects.filter(community=community, status__in=Objective.OPEN_STATUSES)
-    objectives = list(open_.select_related("owner")[:HOME_OBJECTIVES])
-    for o in objectives:
-        o.overdue = o.is_overdue(today=today)
+    objectives = objective_rows(list(open_.select_related("owner")[:HOME_OBJECTIVES]), today=today)
     counts = Objective.objects.filter(community=community).aggregate(
         open=Count("pk", filter=Q(status__in=Objective.OPEN_STATUSES)),
         overdue=Count("pk", filter=Q(status__in=Objective.OPEN_STATUSES, due_date__lt=today)),

@@ -6,12 +6,12 @@ Also the Direction sections of the community home (purpose, vision, objectives, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,17 +33,15 @@ from communities.forms.direction import (
 from communities.models import (
     AppreciativeInquiry,
     InquiryContribution,
-    Membership,
     Objective,
     Phase,
     PurposeVersion,
     Role,
     ValueProposition,
-    VisionComment,
     VisionDraft,
     VisionStance,
-    VisionStanceChange,
 )
+from communities.selectors import direction as selectors
 from communities.services import direction as services
 from communities.services.direction import community_today
 
@@ -74,73 +72,15 @@ def _form_page(
     return render(request, "communities/direction/form.html", context, status=status)
 
 
-def _member_count(access: CommunityAccess) -> int:
-    return Membership.objects.filter(community=access.community).count()
-
-
-def _with_alignment(drafts: list[VisionDraft], members: int) -> list[VisionDraft]:
-    for d in drafts:
-        d.alignment = d.alignment_with(members)
-    return drafts
-
-
-def _in_community(objects: list, community) -> list:
-    """Attach the already-loaded community, so ``get_absolute_url`` costs no query per object."""
-    for o in objects:
-        o.community = community
-    return objects
-
-
 # --- The Direction page ------------------------------------------------------------------
 
 
 @login_required
 def direction(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug)
-    community = access.community
-    members = _member_count(access)
-    drafts = _with_alignment(
-        _in_community(
-            list(VisionDraft.objects.filter(community=community).with_counts().select_related("author", "adopted_by")),
-            community,
-        ),
-        members,
-    )
-    mine = dict(
-        VisionStance.objects.filter(draft__community=community, user=request.user).values_list("draft_id", "stance")
-    )
-    labels = dict(VisionStance.Stance.choices)
-    for d in drafts:
-        d.my_stance = labels.get(mine.get(d.pk, ""), "")
-    today = community_today(community)
-    objectives = list(Objective.objects.filter(community=community).select_related("owner", "vision"))
-    for o in objectives:
-        o.overdue = o.is_overdue(today=today)
-    context = _ctx(
-        access,
-        purpose=services.purpose_current(community=community),
-        current_vision=next((d for d in drafts if d.is_current), None),
-        in_progress=[d for d in drafts if d.is_in_progress],
-        earlier_visions=sorted(
-            (d for d in drafts if d.status == VisionDraft.Status.ADOPTED and not d.is_current),
-            key=lambda d: d.adopted_at or d.created_at,
-            reverse=True,
-        ),
-        withdrawn=[d for d in drafts if d.status == VisionDraft.Status.WITHDRAWN],
-        member_count=members,
-        inquiries=_in_community(
-            list(
-                AppreciativeInquiry.objects.filter(community=community).annotate(n_contributions=Count("contributions"))
-            ),
-            community,
-        ),
-        strategy=services.strategy_current(community=community),
-        objectives=objectives,
-        overdue_count=sum(1 for o in objectives if o.overdue),
-        status_choices=Objective.Status.choices,
-        proposition=ValueProposition.objects.filter(community=community).first(),
-        today=today,
-    )
+    page = selectors.direction_page(community=access.community, user=request.user)
+    context = _ctx(access, **{f.name: getattr(page, f.name) for f in fields(page)})
+    context.update(overdue_count=page.overdue_count, status_choices=Objective.Status.choices)
     return render(request, "communities/direction/direction.html", context)
 
 
@@ -271,19 +211,8 @@ def _render_draft(
     status: int = 200,
 ) -> HttpResponse:
     community = access.community
-    members = _member_count(access)
-    counted = VisionDraft.objects.with_counts().get(pk=draft.pk)
-    draft.alignment = counted.alignment_with(members)
-    stances = list(
-        VisionStance.objects.filter(draft=draft, user__memberships__community=community).select_related("user")
-    )
-    mine = next((s for s in stances if s.user_id == request.user.pk), None)
-    # Each stance's earlier versions, oldest first (the last change is the stance itself).
-    earlier: dict[int, list[VisionStanceChange]] = {}
-    for change in VisionStanceChange.objects.filter(draft=draft):
-        earlier.setdefault(change.user_id, []).append(change)
-    for s in stances:
-        s.earlier = earlier.get(s.user_id, [])[:-1]
+    page = selectors.draft_page(draft=draft, user=request.user)
+    mine = page.my_stance
     url = draft.get_absolute_url()
     if stance_form is None:
         stance_form = StanceForm(
@@ -296,15 +225,15 @@ def _render_draft(
         )
     context = _ctx(
         access,
-        draft=draft,
-        stances=stances,
+        draft=page.draft,
+        stances=page.stances,
         my_stance=mine,
-        comments=VisionComment.objects.filter(draft=draft).select_related("author"),
+        comments=page.comments,
         stance_form=stance_form,
         comment_form=comment_form,
         can_edit=_can_edit_draft(access, draft),
         can_adopt=draft.is_in_progress and access.is_facilitator,
-        member_count=members,
+        member_count=page.member_count,
         draft_url=url,
     )
     return render(request, "communities/direction/draft_detail.html", context, status=status)
@@ -479,7 +408,10 @@ def _render_inquiry(
             }
         )
     context = _ctx(
-        access, inquiry=inquiry, phases=phases, drafts=_in_community(list(inquiry.drafts.all()), access.community)
+        access,
+        inquiry=inquiry,
+        phases=phases,
+        drafts=selectors.in_community(list(inquiry.drafts.all()), access.community),
     )
     return render(request, "communities/direction/inquiry_detail.html", context, status=status)
 

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,12 +15,11 @@ from django.views.decorators.http import require_POST
 
 from communities.access import CommunityAccess, community_for_member, community_for_viewer
 from communities.forms.members import ExpertiseForm, InvitationForm, JoinRequestForm, RoleForm
-from communities.models import ActivityLog, Community, Invitation, JoinRequest, Membership, Role, Tag
+from communities.models import ActivityLog, Community, Invitation, JoinRequest, Membership, Role
+from communities.selectors import members as selectors
 from communities.services import members as member_services
 
-MEMBERS_PER_PAGE = 30
 ACTIVITY_PER_PAGE = 50
-_ROLE_ORDER = Case(*(When(role=r.value, then=Value(r.rank)) for r in Role), output_field=IntegerField())
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -52,31 +50,22 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug)
     community = access.community
     now = timezone.now()
-    qs = (
-        Membership.objects.filter(community=community)
-        .select_related("user")
-        .prefetch_related("expertise")
-        .annotate(role_order=_ROLE_ORDER)
-        .order_by("-role_order", "user__display_name", "user__email")
+    listing = selectors.members_page(
+        community=community,
+        membership=access.membership,
+        tag_slug=request.GET.get("tag", ""),
+        page=request.GET.get("page"),
+        now=now,
     )
-    tag = None
-    if request.GET.get("tag"):
-        tag = Tag.objects.filter(community=community, slug=request.GET["tag"]).first()
-        qs = qs.filter(expertise=tag) if tag else qs.none()
-    page = Paginator(qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    for m in page:
-        m.newcomer = m.is_newcomer(now=now)
     context = {
         "access": access,
         "community": community,
-        "page": page,
-        "tag": tag,
+        "page": listing.page,
+        "rows": listing.rows,
+        "tag": listing.tag,
         "expertise_form": _expertise_form(access),
         "role_choices": Role.choices,
-        "is_last_sponsor": access.is_sponsor
-        and not Membership.objects.filter(community=community, role=Role.SPONSOR)
-        .exclude(pk=access.membership.pk)
-        .exists(),
+        "is_last_sponsor": access.is_sponsor and not listing.sponsors_besides_me,
     }
     if access.is_facilitator:
         context["join_requests"] = list(

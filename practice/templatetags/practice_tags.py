@@ -40,3 +40,9 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
+
+
+@register.filter
+def editable_by(post, user) -> bool:
+    """``{% if item|editable_by:user %}``: the author may still edit this advice or message (the edit window)."""
+    return post.author_may_edit(user)

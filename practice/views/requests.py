@@ -171,10 +171,6 @@ def _render_detail(
         raise Http404
     now = timezone.now()
     is_asker = help_request.author_id == request.user.pk
-    for item in help_request.advice.all():
-        item.editable = item.author_may_edit(request.user, now=now)
-        for comment in item.comments.all():
-            comment.editable = comment.author_may_edit(request.user, now=now)
     context = {
         "access": access,
         "community": access.community,
