@@ -1,4 +1,4 @@
-"""The seven dimensions of intentional development, as first seeded (DESIGN.md §1).
+"""The seven dimensions of intentional development, as first seeded (docs/domain.md).
 
 Plain data plus one helper, so the data migration and the test fixtures share one text.
 Site admins edit the guidance in the Django admin afterwards; this module is only the default.

@@ -1,5 +1,5 @@
 """Reads of captured learning: lists and search, the handbook, suggestions while asking, the newcomer
-path and its progress, the dashboard figures and the "captured learning" metric (DESIGN.md §5).
+path and its progress, the dashboard figures and the "captured learning" metric (docs/metrics.md).
 
 Every function costs a fixed number of queries, whatever the number of artefacts, tags or members.
 Drafts are only ever returned to their authors and to core members, facilitators and sponsors
@@ -293,7 +293,7 @@ def newcomer_progress(*, community: Community, now: datetime | None = None) -> t
     return total, [NewcomerProgress(name=m.user.name, joined_at=m.joined_at, read=m.read) for m in newcomers]
 
 
-# --- captured learning (DESIGN.md §5) -----------------------------------------------------------
+# --- captured learning (docs/metrics.md) -----------------------------------------------------------
 
 
 def _published_source_of_outcome() -> Q:
@@ -324,7 +324,7 @@ class CapturedLearning:
 def captured_learning(
     *, community: Community, since: datetime | None = None, until: datetime | None = None
 ) -> CapturedLearning:
-    """**Captured learning** (DESIGN.md §5), the share part: of the loops closed in [since, until) —
+    """**Captured learning** (docs/metrics.md), the share part: of the loops closed in [since, until) —
     outcomes recorded in the period — how many were captured, i.e. a *published* artefact lists the
     outcome or its help request among its sources (whenever that artefact was published: a loop
     closed in March and written up in May counts for March). Drafts do not count: learning is

@@ -48,7 +48,7 @@ class LoopFigures:
 
     @property
     def closure_rate(self) -> float | None:
-        """Share of requests with advice taken whose outcome was reported (DESIGN.md §5)."""
+        """Share of requests with advice taken whose outcome was reported (docs/metrics.md)."""
         taken = self.funnel["advice_taken"]
         return self.funnel["outcome_reported"] / taken if taken else None
 

@@ -214,7 +214,7 @@ def _median_first_response(community: Community, since: datetime) -> timedelta |
 
 
 def practice_health(*, community: Community, now: datetime | None = None) -> PracticeHealth:
-    """The dashboard's practice figures (DESIGN.md §5), in four queries.
+    """The dashboard's practice figures (docs/metrics.md), in four queries.
 
     The open requests are counted on their own (an index-only scan of ``helprequest_visible_status``),
     the period's on the period's rows (``helprequest_created``): neither reads the whole community.
@@ -277,7 +277,7 @@ def value_funnel(community: Community, *, since: datetime | None = None, until: 
 
     Counts the community's requests (not hidden) posted in [since, until): *asked* all of them,
     *answered* those with a first response, *advice taken* those with an "I'll try this",
-    *outcome reported* those whose asker reported a closing outcome. *captured* (DESIGN.md §5,
+    *outcome reported* those whose asker reported a closing outcome. *captured* (docs/metrics.md,
     "captured learning": the share of closed loops that produced an artefact) counts the requests
     with an outcome reported whose outcome or thread produced learning: a *published* artefact lists
     the outcome or the request among its sources (a case story from the loop, a thread summary).

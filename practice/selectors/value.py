@@ -109,7 +109,7 @@ def value_stories(community: Community, period: ReportPeriod, *, limit: int = MA
 
 @dataclass(frozen=True)
 class PeriodHealth:
-    """Practice health of the requests posted in one period (DESIGN.md §5), as known at report time."""
+    """Practice health of the requests posted in one period (docs/metrics.md), as known at report time."""
 
     median_first_response: timedelta | None = None
     responded: int = 0

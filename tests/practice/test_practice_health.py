@@ -1,4 +1,4 @@
-"""Practice health on the dashboard (DESIGN.md §5), the learning agenda, and the home section."""
+"""Practice health on the dashboard (docs/metrics.md), the learning agenda, and the home section."""
 
 from __future__ import annotations
 
