@@ -11,10 +11,9 @@ class CommunitiesConfig(AppConfig):
         from childsys.lib.ordering import Slot
         from communities import demo, sections
         from communities.demo import direction, members, vibrancy
-        from communities.sections import home, tab
+        from communities.sections import ReportPart, home, tab
         from communities.sections import value as value_sections
         from communities.sections import vibrancy as vibrancy_sections
-        from communities.selectors import report_figures
         from communities.selectors import value as value_selectors
 
         sections.register_tabs(
@@ -39,21 +38,15 @@ class CommunitiesConfig(AppConfig):
         )
         # One builder, one computation of the vibrancy figures, six sections (vibrancy-overview … -participation).
         sections.register("dashboard", "communities", [Slot("vibrancy", vibrancy_sections.dashboard_vibrancy)])
-        sections.register(
-            "value",
+        sections.register_report(
             "communities",
             [
-                Slot("participation", value_sections.value_participation),
-                Slot("vibrancy", value_sections.value_vibrancy),
-                Slot("objectives", value_sections.value_objectives),
-            ],
-        )
-        report_figures.register(
-            "communities",
-            [
-                Slot("participation", value_selectors.participation_figures),
-                Slot("vibrancy", value_selectors.vibrancy_figures),
-                Slot("objectives", value_selectors.objectives_figures),
+                Slot(
+                    "participation",
+                    ReportPart(value_selectors.participation_figures, value_sections.value_participation),
+                ),
+                Slot("vibrancy", ReportPart(value_selectors.vibrancy_figures, value_sections.value_vibrancy)),
+                Slot("objectives", ReportPart(value_selectors.objectives_figures, value_sections.value_objectives)),
             ],
         )
         demo.register("communities", [members.seed, direction.seed, vibrancy.seed])

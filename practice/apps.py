@@ -10,8 +10,7 @@ class PracticeConfig(AppConfig):
         # names placed against here), the digest, and the demo.
         from childsys.lib.ordering import Slot
         from communities import demo, sections
-        from communities.sections import tab
-        from communities.selectors import report_figures
+        from communities.sections import ReportPart, tab
         from practice import signals
         from practice.demo import learning as demo_learning
         from practice.demo import loops as demo_loops
@@ -49,21 +48,16 @@ class PracticeConfig(AppConfig):
             ],
         )
         # The sponsor's value report: the page lives in communities; these parts come first.
-        sections.register(
-            "value",
+        sections.register_report(
             "practice",
             [
-                Slot("funnel", value.value_funnel_section, before="participation"),
-                Slot("stories", value.value_stories_section),
-                Slot("practice-health", value.value_health_section),
-            ],
-        )
-        report_figures.register(
-            "practice",
-            [
-                Slot("funnel", value_selectors.funnel_figures, before="participation"),
-                Slot("stories", value_selectors.stories_figures),
-                Slot("practice-health", value_selectors.health_figures),
+                Slot(
+                    "funnel",
+                    ReportPart(value_selectors.funnel_figures, value.value_funnel_section),
+                    before="participation",
+                ),
+                Slot("stories", ReportPart(value_selectors.stories_figures, value.value_stories_section)),
+                Slot("practice-health", ReportPart(value_selectors.health_figures, value.value_health_section)),
             ],
         )
 

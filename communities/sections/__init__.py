@@ -22,9 +22,11 @@ from django.http import HttpRequest
 
 from childsys.lib.ordering import Slot, arrange
 from communities.access import CommunityAccess
-from communities.selectors.report_figures import Figure
+from communities.selectors import report_figures
+from communities.selectors.report_figures import Figure, FigureGroup, FigureSource
+from communities.selectors.report_periods import ReportPeriod
 
-PAGES = ("home", "dashboard", "value")
+PAGES = ("home", "dashboard")
 
 
 @dataclass(frozen=True)
@@ -51,30 +53,59 @@ _PAGES: dict[str, dict[str, list[Slot[Builder]]]] = {page: {} for page in PAGES}
 
 
 def register(page: str, app: str, slots: Sequence[Slot[Builder]]) -> None:
-    """``app``'s sections of ``page``, in order; registering again replaces them (re-import safe).
-
-    Builders of "home" and "dashboard" are called as ``build(request, access)``; builders of "value" as
-    ``build(request, access, period=ReportPeriod)``.
-    """
+    """``app``'s sections of ``page``, in order, each called as ``build(request, access)``; registering
+    again replaces them (re-import safe)."""
     if page not in _PAGES:
         raise ImproperlyConfigured(f"no page {page!r}; pages: {', '.join(PAGES)}")
     _PAGES[page][app] = list(slots)
 
 
 def names(page: str) -> list[str]:
-    """The registered section names of ``page``, in order (what a builder returns may add more)."""
-    return [slot.name for slot in arrange(list(_PAGES[page].values()))]
+    """The registered section names of ``page`` ("value": the report's parts), in order."""
+    registry = _REPORT if page == "value" else _PAGES[page]
+    return [slot.name for slot in arrange(list(registry.values()))]
 
 
-def collect(page: str, request: HttpRequest | None, access: CommunityAccess, **extra: Any) -> list[Section]:
-    """Every registered section of ``page`` that has something to show; ``extra`` is passed on."""
+def collect(page: str, request: HttpRequest, access: CommunityAccess) -> list[Section]:
+    """Every registered section of ``page`` that has something to show."""
     out: list[Section] = []
     for slot in arrange(list(_PAGES[page].values())):
-        built = slot.item(request, access, **extra)
+        built = slot.item(request, access)
         if built is None:
             continue
         for section in [built] if isinstance(built, Section) else built:
             out.append(section if section.name else replace(section, name=slot.name))
+    return out
+
+
+# --- the value report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """A part of the value report: its figures (for the page, the CSV export and the monthly email) and
+    how the page shows them."""
+
+    figures: FigureSource
+    present: Callable[[FigureGroup], Section]
+
+
+_REPORT: dict[str, list[Slot[ReportPart]]] = {}
+
+
+def register_report(app: str, slots: Sequence[Slot[ReportPart]]) -> None:
+    """``app``'s parts of the value report, in order: their figures go to
+    ``communities.selectors.report_figures`` (the email and the CSV read them there), their sections to the page."""
+    report_figures.register(app, [replace(slot, item=slot.item.figures) for slot in slots])
+    _REPORT[app] = list(slots)
+
+
+def report_sections(access: CommunityAccess, period: ReportPeriod) -> list[Section]:
+    """The value report's page for ``period``: every part's figures, shown (a fixed number of queries)."""
+    out = []
+    for slot in arrange(list(_REPORT.values())):
+        section = slot.item.present(slot.item.figures(access.community, period))
+        out.append(section if section.name else replace(section, name=slot.name))
     return out
 
 

@@ -1,19 +1,13 @@
 """The value report's sections that ``communities`` owns: participation, vibrancy, objectives.
 
-Each is ``build(request, access, *, period)`` → :class:`Section` around the part's
-:class:`~communities.selectors.report_figures.FigureGroup` (the same figures the CSV export and the
-monthly email show); registered in ``CommunitiesConfig.ready``.
+Each shows its part's :class:`~communities.selectors.report_figures.FigureGroup` (the same figures the
+CSV export and the monthly email show); registered with their figures in ``CommunitiesConfig.ready``.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
-from communities.access import CommunityAccess
 from communities.sections import Section
-from communities.selectors import value as selectors
 from communities.selectors.report_figures import FigureGroup
-from communities.selectors.report_periods import ReportPeriod
 
 
 def report_section(template: str, key: str, group: FigureGroup) -> Section:
@@ -21,16 +15,13 @@ def report_section(template: str, key: str, group: FigureGroup) -> Section:
     return Section(template, {key: group.data}, title=group.title, figures=group.figures)
 
 
-def value_participation(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> Section:
-    group = selectors.participation_figures(access.community, period)
+def value_participation(group: FigureGroup) -> Section:
     return report_section("communities/value/_participation.html", "participation", group)
 
 
-def value_vibrancy(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> Section:
-    group = selectors.vibrancy_figures(access.community, period)
+def value_vibrancy(group: FigureGroup) -> Section:
     return report_section("communities/value/_vibrancy.html", "movement", group)
 
 
-def value_objectives(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> Section:
-    group = selectors.objectives_figures(access.community, period)
+def value_objectives(group: FigureGroup) -> Section:
     return report_section("communities/value/_objectives.html", "progress", group)

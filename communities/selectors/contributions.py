@@ -37,32 +37,21 @@ def contribution_sources() -> dict[str, ContributionSource]:
     return dict(_SOURCES)
 
 
-@contribution_source("vision drafts")
-def _vision_drafts(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return VisionDraft.objects.filter(
-        community=community, author__isnull=False, created_at__gte=since, created_at__lt=until
-    ).values_list("author_id", "created_at")
+def contribution_rows(name: str, model, community: str, *, user: str = "author", at: str = "created_at") -> None:
+    """Register ``model``'s rows as a kind of contribution: ``community`` is the lookup from a row to its
+    community, ``user`` the contributor's foreign key (rows without one are left out), ``at`` its moment."""
+
+    def source(of: Community, since: datetime, until: datetime) -> QuerySet:
+        where = {community: of, f"{user}__isnull": False, f"{at}__gte": since, f"{at}__lt": until}
+        return model.objects.filter(**where).values_list(f"{user}_id", at)
+
+    _SOURCES[name] = source
 
 
-@contribution_source("vision stances")
-def _vision_stances(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return VisionStance.objects.filter(
-        draft__community=community, created_at__gte=since, created_at__lt=until
-    ).values_list("user_id", "created_at")
-
-
-@contribution_source("vision comments")
-def _vision_comments(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return VisionComment.objects.filter(
-        draft__community=community, author__isnull=False, created_at__gte=since, created_at__lt=until
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("appreciative inquiry")
-def _inquiry(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return InquiryContribution.objects.filter(
-        inquiry__community=community, author__isnull=False, created_at__gte=since, created_at__lt=until
-    ).values_list("author_id", "created_at")
+contribution_rows("vision drafts", VisionDraft, "community")
+contribution_rows("vision stances", VisionStance, "draft__community", user="user")
+contribution_rows("vision comments", VisionComment, "draft__community")
+contribution_rows("appreciative inquiry", InquiryContribution, "inquiry__community")
 
 
 @contribution_source("vibrancy ratings")

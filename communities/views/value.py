@@ -18,7 +18,6 @@ from communities import sections
 from communities.access import CommunityAccess, community_for_member
 from communities.forms.value import ReportPeriodForm, initial_for
 from communities.models import Role
-from communities.sections import Section
 from communities.selectors.report_figures import Figure, report_figures
 from communities.selectors.report_periods import ReportPeriod
 
@@ -31,11 +30,6 @@ def _period_and_form(request: HttpRequest, access: CommunityAccess) -> tuple[Rep
     return period, ReportPeriodForm(initial=initial_for(period), community=access.community)
 
 
-def report_sections(request: HttpRequest, access: CommunityAccess, period: ReportPeriod) -> list[Section]:
-    """Every section of the report for ``period`` (each costs a fixed number of queries)."""
-    return sections.collect("value", request, access, period=period)
-
-
 @login_required
 def value_report(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
@@ -46,7 +40,7 @@ def value_report(request: HttpRequest, slug: str) -> HttpResponse:
         "period": period,
         "form": form,
         "query_string": urlencode(period.query_params()),
-        "sections": report_sections(request, access, period),
+        "sections": sections.report_sections(access, period),
     }
     return render(request, "communities/value/report.html", context)
 

@@ -1,25 +1,19 @@
 """The practice sections of the sponsor's value report: the funnel, the stories, practice health.
 
-Each is ``build(request, access, *, period)`` → :class:`Section` around the part's figure group
-(``practice.selectors.value``: the same figures the CSV export and the monthly email show);
-registered in ``PracticeConfig.ready``. Each costs a fixed number of queries.
+Each shows its part's figure group (``practice.selectors.value``: the same figures the CSV export and
+the monthly email show); registered with those figures in ``PracticeConfig.ready``.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
-from communities.access import CommunityAccess
 from communities.sections import Section
-from communities.selectors.report_periods import ReportPeriod
-from practice.selectors import value as selectors
+from communities.selectors.report_figures import FigureGroup
 
 # The funnel chart (inline SVG, no script: prints as it shows): bars scaled to the largest step.
 CHART_WIDTH, LABEL_WIDTH, VALUE_WIDTH, ROW_HEIGHT = 640, 190, 110, 34
 
 
-def value_funnel_section(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> Section:
-    group = selectors.funnel_figures(access.community, period)
+def value_funnel_section(group: FigureGroup) -> Section:
     steps = group.data
     top = max((s.count.value or 0 for s in steps), default=0)
     rows = []
@@ -36,11 +30,9 @@ def value_funnel_section(request: HttpRequest | None, access: CommunityAccess, *
     )
 
 
-def value_stories_section(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> Section:
-    group = selectors.stories_figures(access.community, period)
+def value_stories_section(group: FigureGroup) -> Section:
     return Section("practice/value/_stories.html", {"stories": group.data}, title=group.title, figures=group.figures)
 
 
-def value_health_section(request: HttpRequest | None, access: CommunityAccess, *, period: ReportPeriod) -> Section:
-    group = selectors.health_figures(access.community, period)
+def value_health_section(group: FigureGroup) -> Section:
     return Section("practice/value/_health.html", dict(group.data), title=group.title, figures=group.figures)

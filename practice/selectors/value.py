@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from communities.models import Community
-from communities.selectors.contributions import contribution_source
+from communities.selectors.contributions import contribution_rows, contribution_source
 from communities.selectors.report_figures import COUNT, DOWN, DURATION, SHARE, Figure, FigureGroup, share
 from communities.selectors.report_periods import ReportPeriod
 from practice.models import (
@@ -207,32 +207,13 @@ def period_health(community: Community, period: ReportPeriod) -> dict[int, Perio
 # --- Contributions counted in participation (communities.selectors.contributions) ---------
 
 
-@contribution_source("help requests")
-def _requests(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return HelpRequest.objects.filter(
-        _in("created_at", since, until), community=community, author__isnull=False
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("advice")
-def _advice(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return Advice.objects.filter(
-        _in("created_at", since, until), request__community=community, author__isnull=False
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("discussion messages")
-def _discussion(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return DiscussionComment.objects.filter(
-        _in("created_at", since, until), advice__request__community=community, author__isnull=False
-    ).values_list("author_id", "created_at")
-
-
-@contribution_source("responses to advice")
-def _responses(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return AdviceResponse.objects.filter(
-        _in("created_at", since, until), request__community=community, author__isnull=False
-    ).values_list("author_id", "created_at")
+contribution_rows("help requests", HelpRequest, "community")
+contribution_rows("advice", Advice, "request__community")
+contribution_rows("discussion messages", DiscussionComment, "advice__request__community")
+contribution_rows("responses to advice", AdviceResponse, "request__community")
+contribution_rows("outcomes", Outcome, "community", at="recorded_at")
+# Drafting an artefact and every later edit: each saved version is a contribution.
+contribution_rows("captured learning", ArtefactVersion, "artefact__community")
 
 
 @contribution_source("kudos")
@@ -240,21 +221,6 @@ def _kudos(community: Community, since: datetime, until: datetime) -> QuerySet:
     return Kudos.objects.filter(
         Q(advice__request__community=community) | Q(outcome__community=community), _in("created_at", since, until)
     ).values_list("user_id", "created_at")
-
-
-@contribution_source("outcomes")
-def _outcomes(community: Community, since: datetime, until: datetime) -> QuerySet:
-    return Outcome.objects.filter(
-        _in("recorded_at", since, until), community=community, author__isnull=False
-    ).values_list("author_id", "recorded_at")
-
-
-@contribution_source("captured learning")
-def _learning(community: Community, since: datetime, until: datetime) -> QuerySet:
-    # Drafting an artefact and every later edit: each saved version is a contribution.
-    return ArtefactVersion.objects.filter(
-        _in("created_at", since, until), artefact__community=community, author__isnull=False
-    ).values_list("author_id", "created_at")
 
 
 # --- The report's parts (``communities.selectors.report_figures.register`` in apps.py) -----------

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django import template
 
+from communities.selectors.report_figures import DURATION, format_value
+
 register = template.Library()
 
 STATUS_CLASSES = {
@@ -25,16 +27,7 @@ def status_class(status: str) -> str:
 @register.filter
 def duration(value: timedelta | None) -> str:
     """A wait such as "3 h 20 min" or "2 d 4 h"; an em dash when there is none."""
-    if value is None:
-        return "—"
-    minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+    return format_value(value, DURATION)
 
 
 @register.filter
