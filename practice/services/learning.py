@@ -341,17 +341,9 @@ def artefact_draft_from_request(*, help_request: HelpRequest, author: User, now:
     if help_request.is_hidden:
         raise ValidationError("This request was hidden by a facilitator.")
     prefill = artefact_prefill_from_request(help_request)
+    # The prefill names artefact_create's own arguments: kind, title, fields, tags, sources.
     return artefact_create(
-        community=help_request.community,
-        author=author,
-        kind=prefill["kind"],
-        title=prefill["title"],
-        fields=prefill["fields"],
-        tags=prefill["tags"],
-        source_requests=prefill["source_requests"],
-        source_advice=prefill["source_advice"],
-        note="Drafted from the request thread",
-        now=now,
+        community=help_request.community, author=author, note="Drafted from the request thread", now=now, **prefill
     )
 
 
@@ -419,17 +411,7 @@ def artefact_draft_from_outcome(*, outcome: Outcome, author: User, now: datetime
         return existing
     prefill = artefact_prefill_from_outcome(outcome)
     return artefact_create(
-        community=outcome.community,
-        author=author,
-        kind=prefill["kind"],
-        title=prefill["title"],
-        fields=prefill["fields"],
-        tags=prefill["tags"],
-        source_requests=prefill["source_requests"],
-        source_advice=prefill["source_advice"],
-        source_outcomes=prefill["source_outcomes"],
-        note="Drafted from the reported outcome",
-        now=now,
+        community=outcome.community, author=author, note="Drafted from the reported outcome", now=now, **prefill
     )
 
 

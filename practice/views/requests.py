@@ -244,13 +244,18 @@ def request_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "practice/requests/form.html", context)
 
 
+def _askers_request(request: HttpRequest, slug: str, pk: int) -> HelpRequest:
+    """The request, for its asker only (403 for anyone else): resolving and withdrawing are theirs."""
+    help_request = _get_request(community_for_member(request, slug), pk)
+    if help_request.author_id != request.user.pk:
+        raise PermissionDenied
+    return help_request
+
+
 @login_required
 @require_POST
 def request_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = community_for_member(request, slug)
-    help_request = _get_request(access, pk)
-    if help_request.author_id != request.user.pk:
-        raise PermissionDenied
+    help_request = _askers_request(request, slug, pk)
     form = ResolveForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -265,10 +270,7 @@ def request_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = community_for_member(request, slug)
-    help_request = _get_request(access, pk)
-    if help_request.author_id != request.user.pk:
-        raise PermissionDenied
+    help_request = _askers_request(request, slug, pk)
     try:
         services.help_request_withdraw(help_request=help_request, actor=request.user)
     except ValidationError as exc:
