@@ -1,0 +1,187 @@
+"""Real identity providers on loopback for the single sign-on tests.
+
+``oidc_provider`` (session): the OpenID Provider project under ``tests/idp/`` (django-oauth-toolkit,
+OpenID Connect on, an RS256 key made here) as a subprocess on a free port of 127.0.0.1, with its own
+SQLite file under ``var/``. ``oidc_settings`` points the portal's ``SSO_OIDC_*`` provider at it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings as django_settings
+
+from communities import sso_config
+from tests.conftest import port_open, skip_or_fail
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID = "child-portal"
+CLIENT_SECRET = "child-portal-client-secret-for-tests"
+IDP_PASSWORD = "northwind-pass"
+
+# The provider's people: (username, email, verified by the provider?, name, groups).
+IDP_USERS = [
+    {
+        "username": "nora",
+        "email": "nora.nurse@northwind.example",
+        "email_verified": True,
+        "name": "Nora Nurse",
+        "groups": ["patient-safety-cop"],
+    },
+    {
+        "username": "paul",
+        "email": "paul.pharmacist@northwind.example",
+        "email_verified": True,
+        "name": "Paul Pharmacist",
+        "groups": [],
+    },
+    {
+        "username": "una",
+        "email": "una.unverified@elsewhere.example",
+        "email_verified": False,
+        "name": "Una Unverified",
+        "groups": [],
+    },
+    {
+        "username": "tess",
+        "email": "tess@trusted.example",
+        "email_verified": False,
+        "name": "Tess Trusted",
+        "groups": [],
+    },
+]
+for _user in IDP_USERS:
+    _user["password"] = IDP_PASSWORD
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rsa_private_key_pem() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@dataclass
+class OpenIDProvider:
+    issuer: str
+    database: Path
+    process: subprocess.Popen
+
+    def allow_redirect_uri(self, uri: str) -> None:
+        """Register one more redirect URI of the portal's client (the live server's port is known late)."""
+        with sqlite3.connect(self.database) as db:
+            (current,) = db.execute(
+                "SELECT redirect_uris FROM oauth2_provider_application WHERE client_id = ?", (CLIENT_ID,)
+            ).fetchone()
+            if uri not in current.split():
+                db.execute(
+                    "UPDATE oauth2_provider_application SET redirect_uris = ? WHERE client_id = ?",
+                    (f"{current} {uri}", CLIENT_ID),
+                )
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> OpenIDProvider:
+    var = Path(django_settings.VAR_DIR) / f"idp-{os.getpid()}"
+    var.mkdir(parents=True, exist_ok=True)
+    key_file, users_file, database = var / "rsa.pem", var / "users.json", var / "idp.sqlite3"
+    key_file.write_bytes(rsa_private_key_pem())
+    users_file.write_text(json.dumps(IDP_USERS))
+    database.unlink(missing_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.idp.settings",
+        "IDP_PORT": str(port),
+        "IDP_DATABASE": str(database),
+        "IDP_RSA_KEY_FILE": str(key_file),
+        "IDP_USERS_FILE": str(users_file),
+        "IDP_CLIENT_ID": CLIENT_ID,
+        "IDP_CLIENT_SECRET": CLIENT_SECRET,
+        "IDP_REDIRECT_URIS": "http://testserver/accounts/oidc/organisation/login/callback/",
+    }
+    log = (var / "idp.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.idp.serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    issuer = f"http://127.0.0.1:{port}/o"
+    deadline = time.monotonic() + 60
+    while not port_open("127.0.0.1", port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.close()
+            skip_or_fail(f"the test OpenID Provider did not start: {(var / 'idp.log').read_text()[-2000:]}")
+        time.sleep(0.2)
+    yield OpenIDProvider(issuer=issuer, database=database, process=process)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def oidc_providers(issuer: str, *, trusted: list[str] | None = None) -> dict:
+    """The portal's SOCIALACCOUNT_PROVIDERS for SSO_OIDC_* set to this issuer and the test client."""
+    return sso_config.providers(
+        oidc_issuer=issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        oidc_name="Sign in with Northwind Health",
+        saml_metadata_url="",
+        saml_metadata_file="",
+        saml_name="",
+        trusted_email_domains=trusted or [],
+    )
+
+
+@pytest.fixture
+def oidc_settings(settings, oidc_provider):
+    """The portal configured with SSO_OIDC_* pointing at the test provider."""
+    settings.SOCIALACCOUNT_PROVIDERS = oidc_providers(oidc_provider.issuer, trusted=["trusted.example"])
+    settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"  # the test client and the live server speak plain http
+    return settings
+
+
+def sign_in_at_provider(authorize_url: str, username: str, password: str = IDP_PASSWORD) -> str:
+    """Follow the provider's authorize URL as a person would: its login form, then the redirect back.
+
+    Returns the portal callback URL (with ``code`` and ``state``) the provider sends the browser to.
+    """
+    browser = requests.Session()
+    response = browser.get(authorize_url, allow_redirects=True, timeout=10)
+    assert "/login/" in response.url, response.text[:500]
+    token = browser.cookies.get("idp_csrftoken")
+    next_url = parse_qs(urlsplit(response.url).query)["next"][0]
+    response = browser.post(
+        response.url,
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token, "next": next_url},
+        headers={"Referer": response.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    location = urljoin(response.url, response.headers["Location"])
+    # Then the authorize endpoint again, now signed in: it sends the browser back to the portal.
+    response = browser.get(location, allow_redirects=False, timeout=10)
+    assert response.status_code == 302, response.text[:500]
+    return response.headers["Location"]
