@@ -165,3 +165,12 @@ def test_group_mapping_is_applied_on_each_sign_in(client, oidc_settings):
     MembershipFactory(community=pharmacy, user=paul, role=Role.MEMBER)
     sign_in(client, "paul")  # the provider lists no group for Paul
     assert not Membership.objects.filter(community=pharmacy, user=paul).exists()
+
+
+def test_sso_users_are_exempt_from_mfa_required_roles(client, oidc_settings):
+    oidc_settings.MFA_REQUIRED_ROLES = frozenset({"facilitator", "sponsor"})
+    community = CommunityFactory(slug="med-safety")
+    nora = UserFactory(email="nora.nurse@northwind.example")
+    MembershipFactory(community=community, user=nora, role=Role.FACILITATOR)
+    sign_in(client, "nora")
+    assert client.get(f"/c/{community.slug}/").status_code == 200
