@@ -144,4 +144,4 @@ def pytest_report_header(config) -> list[str]:
 
 
 # Real identity providers on loopback for the single sign-on tests (session-scoped, started on first use).
-from tests.support.identity_providers import oidc_provider, oidc_settings  # noqa: E402, F401
+from tests.support.identity_providers import oidc_provider, oidc_settings, saml_idp, saml_settings  # noqa: E402, F401

@@ -3,10 +3,15 @@
 ``oidc_provider`` (session): the OpenID Provider project under ``tests/idp/`` (django-oauth-toolkit,
 OpenID Connect on, an RS256 key made here) as a subprocess on a free port of 127.0.0.1, with its own
 SQLite file under ``var/``. ``oidc_settings`` points the portal's ``SSO_OIDC_*`` provider at it.
+
+``saml_idp`` (session): pysaml2's IdP (``tests/idp/saml_idp.py``) as a subprocess, signing with a
+throwaway key and certificate made here. ``saml_settings`` points ``SSO_SAML_METADATA_URL`` at it and
+hands it the portal's SP metadata.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import socket
@@ -20,8 +25,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from django.conf import settings as django_settings
 
 from communities import sso_config
@@ -185,3 +192,108 @@ def sign_in_at_provider(authorize_url: str, username: str, password: str = IDP_P
     response = browser.get(location, allow_redirects=False, timeout=10)
     assert response.status_code == 302, response.text[:500]
     return response.headers["Location"]
+
+
+# --- SAML ----------------------------------------------------------------------------------------
+
+
+def key_and_certificate() -> tuple[bytes, bytes]:
+    """A throwaway RSA key and a self-signed certificate for it (PEM), valid for a day."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Northwind Health test IdP")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+@dataclass
+class SAMLIdentityProvider:
+    base_url: str
+    sp_metadata_file: Path
+    process: subprocess.Popen
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.base_url}/metadata"
+
+
+def _start(module: str, env: dict, port: int, log_path: Path, what: str) -> subprocess.Popen:
+    log = log_path.open("w")
+    process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not port_open("127.0.0.1", port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            skip_or_fail(f"{what} did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
+@pytest.fixture(scope="session")
+def saml_idp() -> SAMLIdentityProvider:
+    if not Path("/usr/bin/xmlsec1").exists():
+        skip_or_fail("xmlsec1 is missing (make system-packages installs it)")
+    var = Path(django_settings.VAR_DIR) / f"saml-idp-{os.getpid()}"
+    var.mkdir(parents=True, exist_ok=True)
+    key_pem, cert_pem = key_and_certificate()
+    (var / "idp.key").write_bytes(key_pem)
+    (var / "idp.crt").write_bytes(cert_pem)
+    (var / "users.json").write_text(json.dumps(IDP_USERS))
+    sp_metadata = var / "sp-metadata.xml"
+    sp_metadata.unlink(missing_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SAML_IDP_PORT": str(port),
+        "SAML_IDP_KEY_FILE": str(var / "idp.key"),
+        "SAML_IDP_CERT_FILE": str(var / "idp.crt"),
+        "SAML_IDP_SP_METADATA_FILE": str(sp_metadata),
+        "SAML_IDP_USERS_FILE": str(var / "users.json"),
+    }
+    process = _start("tests.idp.saml_idp", env, port, var / "idp.log", "the test SAML IdP")
+    yield SAMLIdentityProvider(base_url=f"http://127.0.0.1:{port}", sp_metadata_file=sp_metadata, process=process)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def saml_providers(*, metadata_url: str = "", metadata_file: str = "", trusted: list[str] | None = None) -> dict:
+    providers = sso_config.providers(
+        oidc_issuer="",
+        oidc_client_id="",
+        oidc_client_secret="",
+        oidc_name="",
+        saml_metadata_url=metadata_url,
+        saml_metadata_file=metadata_file,
+        saml_name="Sign in with Northwind Health (SAML)",
+        trusted_email_domains=trusted or [],
+    )
+    # The test client's host, "testserver", has no dot: python3-saml refuses such URLs unless told.
+    providers["saml"]["APPS"][0]["settings"]["advanced"]["allow_single_label_domains"] = True
+    return providers
+
+
+@pytest.fixture
+def saml_settings(settings, saml_idp, db):
+    """The portal configured with SSO_SAML_METADATA_URL at the test IdP, which gets the portal's SP metadata."""
+    from django.test import Client
+
+    settings.SOCIALACCOUNT_PROVIDERS = saml_providers(metadata_url=saml_idp.metadata_url)
+    response = Client().get("/accounts/saml/organisation/metadata/")
+    assert response.status_code == 200, response.content[:500]
+    saml_idp.sp_metadata_file.write_bytes(response.content)
+    return settings
