@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# The one provider configured from the environment, in URLs: /accounts/oidc/organisation/...,
-# /accounts/saml/organisation/...
+# The providers configured from the environment. In URLs: /accounts/oidc/organisation/... and
+# /accounts/saml/organisation/...; their ids (stored with each connected account) differ.
 OIDC_PROVIDER_ID = "organisation"
 SAML_ORGANISATION = "organisation"
+SAML_PROVIDER_ID = "organisation-saml"
 
 ROLES = ("member", "core", "facilitator", "sponsor")
 STAFF = "staff"
@@ -121,7 +122,7 @@ def _saml_idp(*, metadata_url: str, metadata_file: str) -> dict:
 def _saml_app(*, metadata_url: str, metadata_file: str, name: str, trusted: list[str]) -> dict:
     return {
         "name": name,
-        "provider_id": SAML_ORGANISATION,
+        "provider_id": SAML_PROVIDER_ID,
         "client_id": SAML_ORGANISATION,
         "settings": {
             "attribute_mapping": SAML_ATTRIBUTES,

@@ -78,7 +78,7 @@ def test_a_signed_assertion_signs_in_and_creates_the_account_once(client, saml_s
     assert user.display_name == "Nora Nurse"
     assert EmailAddress.objects.filter(user=user).count() == 1
     account = SocialAccount.objects.get(user=user)
-    assert account.provider == "organisation" and account.uid == "northwind-nora"
+    assert account.provider == "organisation-saml" and account.uid == "northwind-nora"
     assert client.get("/").context["user"] == user
 
     client.post("/accounts/logout/")
