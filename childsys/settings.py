@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "communities.sso_errors.IdentityProviderErrorMiddleware",
+    "communities.sso_csp.SSOFormActionMiddleware",
     "communities.mfa_required.MFARequiredMiddleware",
 ]
 
