@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from communities.models import SecurityEvent
 from tests.factories import PASSWORD
+from tests.support.identity_providers import fresh_totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def activate_totp(client: Client, user) -> str:
     assert page.status_code == 200
     secret = client.session["mfa.totp.secret"]
     assert secret in page.content.decode()  # shown for apps that cannot scan the QR code
-    response = client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
+    response = client.post("/accounts/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
     assert response.status_code == 302, response.content[:400]
     return secret
 
