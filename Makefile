@@ -10,18 +10,33 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint migrate seed clean
+.PHONY: run test lint migrate seed clean system-packages
+
+# Debian packages SAML sign-in needs: xmlsec1 (the test IdP signs with it) and the libraries python3-saml's
+# xmlsec binding builds against where no wheel fits. Installed only when missing (apt-get, as root).
+SYSTEM_PACKAGES := xmlsec1 libxmlsec1-dev libxmlsec1-openssl pkg-config
+
+system-packages:
+	@if ! command -v xmlsec1 >/dev/null 2>&1 || ! pkg-config --exists xmlsec1-openssl 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing $(SYSTEM_PACKAGES)"; \
+	    (apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null)); \
+	  else \
+	    echo "Note: SAML sign-in tests need these Debian packages: $(SYSTEM_PACKAGES)" >&2; \
+	  fi; \
+	fi
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=/path/to/python3.11)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python system-packages
 	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python system-packages
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-run
 
@@ -37,7 +52,7 @@ run: $(VENV)/.installed-run
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
 

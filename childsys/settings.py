@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -96,6 +100,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "communities.sso_errors.IdentityProviderErrorMiddleware",
+    "communities.sso_csp.SSOFormActionMiddleware",
+    "communities.mfa_required.MFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "childsys.urls"
@@ -112,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "communities.context_processors.navigation",
+                "communities.context_processors.sign_in",
             ],
         },
     },
@@ -246,9 +254,63 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CHILD] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}  # stored in the default (shared) cache
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ACCOUNT_ADAPTER = "communities.adapters.AccountAdapter"
+# Security notifications (password changed, an MFA method added or removed...) go to the account's address.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+
+# --- Single sign-on and multi-factor sign-in (allauth.socialaccount, allauth.mfa) -------------
+# The README's "Single sign-on" section explains each variable; communities/sso_config.py turns them
+# into allauth's provider settings. More providers may be added in the admin (Social applications).
+from communities import sso_config  # noqa: E402 - plain functions, no models
+
+SSO_OIDC_ISSUER = env.str("SSO_OIDC_ISSUER", default="").strip()
+SSO_OIDC_CLIENT_ID = env.str("SSO_OIDC_CLIENT_ID", default="").strip()
+SSO_OIDC_CLIENT_SECRET = env.str("SSO_OIDC_CLIENT_SECRET", default="")
+SSO_OIDC_NAME = env.str("SSO_OIDC_NAME", default="").strip() or "Sign in with your organisation"
+SSO_SAML_METADATA_URL = env.str("SSO_SAML_METADATA_URL", default="").strip()
+SSO_SAML_METADATA_FILE = env.str("SSO_SAML_METADATA_FILE", default="").strip()
+SSO_SAML_NAME = env.str("SSO_SAML_NAME", default="").strip() or "Sign in with your organisation (SAML)"
+SSO_TRUSTED_EMAIL_DOMAINS = [d.strip().lower().lstrip("@") for d in env.list("SSO_TRUSTED_EMAIL_DOMAINS", default=[])]
+SSO_ONLY = _bool("SSO_ONLY", False)
+try:
+    SSO_GROUP_COMMUNITIES = sso_config.parse_group_communities(env.str("SSO_GROUP_COMMUNITIES", default=""))
+    SOCIALACCOUNT_PROVIDERS = sso_config.providers(
+        oidc_issuer=SSO_OIDC_ISSUER,
+        oidc_client_id=SSO_OIDC_CLIENT_ID,
+        oidc_client_secret=SSO_OIDC_CLIENT_SECRET,
+        oidc_name=SSO_OIDC_NAME,
+        saml_metadata_url=SSO_SAML_METADATA_URL,
+        saml_metadata_file=SSO_SAML_METADATA_FILE,
+        saml_name=SSO_SAML_NAME,
+        trusted_email_domains=SSO_TRUSTED_EMAIL_DOMAINS,
+    )
+except sso_config.SSOConfigError as exc:
+    _config_error(exc.variable, exc.problem)
+if SSO_ONLY and not (SSO_OIDC_ISSUER or SSO_SAML_METADATA_URL or SSO_SAML_METADATA_FILE):
+    _config_error("SSO_ONLY", "needs SSO_OIDC_ISSUER or SSO_SAML_METADATA_URL / SSO_SAML_METADATA_FILE")
+SOCIALACCOUNT_ADAPTER = "communities.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+# An identity provider's verified address signs in to the local account holding it, and connects it.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = _int("SSO_REQUESTS_TIMEOUT", 10)
+
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = not SSO_ONLY  # a passkey is a password of sorts
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="CHILD portal")
+# WebAuthn needs https, except on a development machine (DEBUG) or behind MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN=1.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+# Password users holding one of these roles in any community (and staff, when "staff" is listed) must set
+# up a second factor before they open a community page. Single sign-on users are exempt.
+try:
+    MFA_REQUIRED_ROLES = sso_config.parse_required_roles(env.str("MFA_REQUIRED_ROLES", default=""))
+except sso_config.SSOConfigError as exc:
+    _config_error(exc.variable, exc.problem)
 
 # --- Sessions and security ------------------------------------------------------------
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())  # absolute lifetime

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -17,3 +18,8 @@ def navigation(request: HttpRequest) -> dict:
             lambda: list(Community.objects.filter(memberships__user=user).order_by("name").only("name", "slug"))
         ),
     }
+
+
+def sign_in(request: HttpRequest) -> dict:
+    """Whether password sign-in and sign-up are off (SSO_ONLY): the login page and navbar read it."""
+    return {"sso_only": settings.SSO_ONLY}

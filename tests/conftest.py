@@ -141,3 +141,7 @@ def pytest_report_header(config) -> list[str]:
     broker = settings.CELERY_BROKER_URL.split("@")[-1]
     where = db.get("HOST") or db["NAME"]
     return [f"CHILD: database {engine} ({where}), broker {broker}, cache {cache}, required: {REQUIRE_SERVICES}"]
+
+
+# Real identity providers on loopback for the single sign-on tests (session-scoped, started on first use).
+from tests.support.identity_providers import oidc_provider, oidc_settings, saml_idp, saml_settings  # noqa: E402, F401

@@ -17,6 +17,7 @@ from .direction import (
 )
 from .members import Invitation, JoinRequest
 from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
+from .security import SecurityEvent
 from .users import User
 from .value import ValueReportDelivery
 from .vibrancy import Dimension, FocusDimension, VibrancyRound, VibrancyScore, VibrancyTally
@@ -41,6 +42,7 @@ __all__ = [
     "Phase",
     "PurposeVersion",
     "Role",
+    "SecurityEvent",
     "StrategyVersion",
     "Tag",
     "User",

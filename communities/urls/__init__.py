@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from communities.views import core, dashboard, members, notifications, value, vibrancy
+from communities.views import core, dashboard, members, notifications, security, value, vibrancy
 
 app_name = "communities"
 
@@ -54,4 +54,5 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
     path("notifications/read-all/", notifications.notifications_read_all, name="notifications-read-all"),
     path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path("me/security/", security.security_log, name="security-log"),
 ]

@@ -57,6 +57,12 @@ PAGES: list[tuple[str, str | object]] = [
     ("member", "/notifications/"),
     ("member", "/accounts/password/change/"),
     ("member", "/accounts/email/"),
+    # Multi-factor sign-in and single sign-on (the set-up pages and the login page with the organisation's
+    # button are checked in test_sso_mfa.py, which configures a provider)
+    ("member", "/accounts/2fa/"),
+    ("member", "/accounts/2fa/webauthn/"),
+    ("member", "/accounts/3rdparty/"),
+    ("member", "/me/security/"),
     ("facilitator", f"{C}/dashboard/"),
     ("facilitator", f"{C}/settings/"),
     ("sponsor", f"{C}/direction/purpose/"),

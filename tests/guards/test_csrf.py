@@ -28,6 +28,17 @@ CSRF_EXEMPT = {
         "One-click unsubscribe (RFC 8058): mail clients POST without a session or a token; the signed "
         "token in the URL is the credential, and all it can do is turn one email category off.",
     ),
+    "saml_acs": (
+        "allauth/socialaccount/providers/saml/views.py",
+        "ACSView",
+        "SAML's assertion consumer service: the identity provider's page POSTs the signed assertion "
+        "cross-site; the assertion's signature and InResponseTo (the stashed request id) are the check.",
+    ),
+    "saml_sls": (
+        "allauth/socialaccount/providers/saml/views.py",
+        "SLSView",
+        "SAML's single logout service: the identity provider sends a signed logout request cross-site.",
+    ),
 }
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PATTERNS = all_patterns()
