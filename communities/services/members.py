@@ -140,6 +140,54 @@ def membership_leave(*, membership: Membership, now: datetime | None = None) -> 
     activity_record(community=community, actor=user, action="membership.leave", summary=f"{user} left", now=now)
 
 
+# --- the organisation's directory (single sign-on groups, SSO_GROUP_COMMUNITIES) -----------------
+
+# Roles the directory never takes away: the people who steer a community keep their place.
+DIRECTORY_KEPT_ROLES = (Role.FACILITATOR, Role.SPONSOR)
+
+
+@transaction.atomic
+def membership_join_by_directory(*, community: Community, user: User, now: datetime | None = None) -> bool:
+    """Make ``user`` a member because the identity provider puts them in the community's group.
+
+    Returns True when a membership was created (False: they were a member already). Logged.
+    """
+    now = now or timezone.now()
+    _, created = Membership.objects.get_or_create(
+        community=community, user=user, defaults={"role": Role.MEMBER, "joined_at": now}
+    )
+    if created:
+        activity_record(
+            community=community,
+            actor=user,
+            action="membership.sso_group",
+            summary=f"{user} joined through the organisation's group",
+            now=now,
+        )
+    return created
+
+
+@transaction.atomic
+def membership_leave_by_directory(*, membership: Membership, now: datetime | None = None) -> bool:
+    """Remove a member or core member the identity provider no longer puts in the community's group.
+
+    Facilitators and sponsors keep their place (returns False); so does the last sponsor, always. Logged.
+    """
+    if membership.role in DIRECTORY_KEPT_ROLES:
+        return False
+    community, user = membership.community, membership.user
+    deleted, _ = Membership.objects.filter(pk=membership.pk, role__in=[Role.MEMBER, Role.CORE]).delete()
+    if deleted:
+        activity_record(
+            community=community,
+            actor=user,
+            action="membership.sso_group_left",
+            summary=f"{user} left: no longer in the organisation's group",
+            now=now,
+        )
+    return bool(deleted)
+
+
 # --- join requests (by-request communities) ----------------------------------------------------
 
 

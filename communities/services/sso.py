@@ -14,12 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from communities.models import Community, Membership, Role, SecurityEvent, User
-from communities.services.community import activity_record
+from communities.models import Community, Membership, SecurityEvent, User
+from communities.services import members as members_services
 from communities.sso_config import SAML_GROUP_ATTRIBUTES
-
-# Roles the group mapping never takes away: the people who steer a community keep their place.
-KEPT_ROLES = (Role.FACILITATOR, Role.SPONSOR)
 
 # allauth's security notification emails (ACCOUNT_EMAIL_NOTIFICATIONS) -> the log's kind of event.
 NOTIFICATION_KINDS = {
@@ -105,7 +102,8 @@ def group_memberships_apply(
     """Make ``user`` a member of each community their IdP groups map to (``SSO_GROUP_COMMUNITIES``).
 
     A mapped community whose group the IdP no longer sends loses the member (members and core group only:
-    a sponsor or facilitator keeps their role). Returns the slugs joined and left.
+    a sponsor or facilitator keeps their role). The membership services do the joining and leaving
+    (``communities/services/members.py``). Returns the slugs joined and left.
     """
     now = now or timezone.now()
     mapping = settings.SSO_GROUP_COMMUNITIES if mapping is None else mapping
@@ -118,27 +116,12 @@ def group_memberships_apply(
     memberships = {m.community_id: m for m in Membership.objects.filter(user=user, community__in=communities.values())}
     for slug, community in sorted(communities.items()):
         membership = memberships.get(community.pk)
-        if slug in wanted and membership is None:
-            Membership.objects.get_or_create(
-                community=community, user=user, defaults={"role": Role.MEMBER, "joined_at": now}
-            )
-            activity_record(
-                community=community,
-                actor=user,
-                action="membership.sso_group",
-                summary=f"{user} joined through the organisation's group",
-                now=now,
-            )
-            result["joined"].append(slug)
-        elif slug not in wanted and membership is not None and membership.role not in KEPT_ROLES:
-            membership.delete()
-            activity_record(
-                community=community,
-                actor=user,
-                action="membership.sso_group_left",
-                summary=f"{user} left: no longer in the organisation's group",
-                now=now,
-            )
+        if slug in wanted:
+            if membership is None and members_services.membership_join_by_directory(
+                community=community, user=user, now=now
+            ):
+                result["joined"].append(slug)
+        elif membership is not None and members_services.membership_leave_by_directory(membership=membership, now=now):
             result["left"].append(slug)
     return result
 
