@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from communities.models import SecurityEvent
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 from tests.support.identity_providers import fresh_totp_code
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +176,33 @@ def test_the_mfa_page_says_why(mfa_for_steering, facilitator, community):
     password_login(client, facilitator)
     page = client.get(f"/c/{community.slug}/", follow=True).content.decode()
     assert re.search(r"Your role asks for a second sign-in step", page)
+
+
+SECURITY_LOG_QUERIES = 6  # session, user, count, the page of events; the menu's communities and unread count
+
+
+def test_the_security_log_lists_only_my_events_newest_first_in_constant_queries(
+    member, as_user, django_assert_num_queries
+):
+    someone_else = UserFactory()
+    SecurityEvent.objects.create(user=someone_else, kind=SecurityEvent.Kind.PASSWORD_CHANGED, detail="not mine")
+    SecurityEvent.objects.create(
+        user=member, kind=SecurityEvent.Kind.TOTP_ADDED, created_at=timezone.now() - timedelta(days=1)
+    )
+    SecurityEvent.objects.create(user=member, kind=SecurityEvent.Kind.PASSWORD_RESET, ip="10.0.0.7")
+    client = as_user(member)
+    client.get("/me/security/")  # the first request warms the session
+
+    with django_assert_num_queries(SECURITY_LOG_QUERIES):
+        html = client.get("/me/security/").content.decode()
+    assert html.index("Password reset") < html.index("Authenticator app added")
+    assert "10.0.0.7" in html
+    assert "not mine" not in html
+
+    SecurityEvent.objects.bulk_create(
+        SecurityEvent(user=member, kind=SecurityEvent.Kind.RECOVERY_CODES_GENERATED) for _ in range(80)
+    )
+    with django_assert_num_queries(SECURITY_LOG_QUERIES):
+        html = client.get("/me/security/").content.decode()
+    assert html.count("New recovery codes generated") == 50  # 50 a page, newest first
+    assert 'href="?page=2"' in html
