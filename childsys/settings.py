@@ -7,6 +7,7 @@ Every variable is listed in the README's configuration table.
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -376,6 +377,31 @@ DASHBOARD_FIGURES_SECONDS = _int("DASHBOARD_FIGURES_SECONDS", 60)
 
 # How long the author of a help request or advice may still edit it.
 PRACTICE_EDIT_WINDOW_MINUTES = _int("PRACTICE_EDIT_WINDOW_MINUTES", 30)
+
+# --- Patient identifiers (childsys/lib/phi.py) ----------------------------------------
+# Every text a member writes is checked for these before it is posted; see the README,
+# "Confidentiality and data protection".
+PHI_ALL_DETECTORS = ("sg_nric", "gb_nhs", "nl_bsn", "us_ssn", "mrn", "dob", "phone", "email")
+PHI_DETECTORS = tuple(env.list("PHI_DETECTORS", default=list(PHI_ALL_DETECTORS)))
+if _unknown := sorted(set(PHI_DETECTORS) - set(PHI_ALL_DETECTORS)):
+    _config_error(
+        "PHI_DETECTORS", f"unknown detector(s) {', '.join(_unknown)}; choose from {', '.join(PHI_ALL_DETECTORS)}"
+    )
+# The site's medical record number formats, as regular expressions separated by ";;" (a community may add its own).
+PHI_MRN_PATTERNS = tuple(
+    p.strip()
+    for p in env.str("PHI_MRN_PATTERNS", default=r"(?i)\bMRN\s*(?:no\.?|number)?\s*[:#]?\s*[A-Z]{0,2}\d{5,10}\b").split(
+        ";;"
+    )
+    if p.strip()
+)
+for _pattern in PHI_MRN_PATTERNS:
+    try:
+        re.compile(_pattern)
+    except re.error as exc:
+        _config_error("PHI_MRN_PATTERNS", f"{_pattern!r} is not a regular expression: {exc}")
+# Phone numbers are recognised as written in these countries (ISO 3166 codes) and in international form.
+PHI_PHONE_REGIONS = tuple(r.strip().upper() for r in env.list("PHI_PHONE_REGIONS", default=["SG", "GB", "NL", "US"]))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -52,8 +52,9 @@ class CommunitySettingsForm(forms.ModelForm):
             "follow_up_first_days",
             "follow_up_every_days",
             "follow_up_max_reminders",
+            "mrn_patterns",
         ]
-        widgets = {"domain": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"domain": forms.Textarea(attrs={"rows": 3}), "mrn_patterns": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import timedelta
 
@@ -17,6 +18,16 @@ RESERVED_SLUGS = {"new", "admin", "accounts", "static", "notifications", "health
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a known time zone (for example Europe/Amsterdam).")
+
+
+def validate_patterns(value: str) -> None:
+    """One regular expression per line (a community's own medical record number formats)."""
+    for number, line in enumerate(value.splitlines(), start=1):
+        if line.strip():
+            try:
+                re.compile(line.strip())
+            except re.error as exc:
+                raise ValidationError(f"Line {number} is not a valid pattern ({exc}): {line.strip()}") from None
 
 
 def validate_slug_not_reserved(value: str) -> None:
@@ -74,6 +85,14 @@ class Community(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="Reminders before a loop is marked lapsed (1–10).",
+    )
+    mrn_patterns = models.TextField(
+        "medical record number formats",
+        blank=True,
+        validators=[validate_patterns],
+        help_text="Your hospital's own record number formats, one regular expression per line, for example "
+        "HOSP-\\d{6}. Posts containing one are stopped before they are published, as national identity "
+        "numbers are.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

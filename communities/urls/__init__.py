@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from communities.views import core, dashboard, members, notifications, security, value, vibrancy
+from communities.views import core, dashboard, members, notifications, privacy, security, value, vibrancy
 
 app_name = "communities"
 
@@ -39,6 +39,8 @@ urlpatterns = [
     path("c/<slug:slug>/join-request/", members.join_request, name="join-request"),
     path("c/<slug:slug>/join-request/withdraw/", members.join_request_withdraw, name="join-request-withdraw"),
     path("c/<slug:slug>/activity/", members.activity, name="activity"),
+    # The patient-identifier check while typing (communities/views/privacy.py)
+    path("c/<slug:slug>/privacy/check/", privacy.privacy_check, name="privacy-check"),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation"),
     # Vibrancy: sliders, rounds, focus; the dashboard (communities/views/vibrancy.py, dashboard.py)
     path("c/<slug:slug>/vibrancy/", vibrancy.vibrancy, name="vibrancy"),

@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Tag
 from practice.forms.requests import MARKDOWN_HELP, TagChoiceField
 from practice.models import KIND_FIELDS, Artefact
@@ -43,7 +44,7 @@ HELP: dict[str, str] = {
 }
 
 
-class ArtefactForm(forms.Form):
+class ArtefactForm(PatientIdentifierGuard, forms.Form):
     """Write or edit one artefact of ``kind``: its title, its own parts, tags, and a note on the change."""
 
     title = forms.CharField(max_length=160, help_text="One line people will recognise in a list.")
@@ -79,6 +80,7 @@ class ArtefactForm(forms.Form):
         self.order_fields(order)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save changes" if editing else "Save draft"))
+        self.phi_guard(community=community, fields=["title", *[n for n, _ in parts]])
 
     def clean_title(self) -> str:
         return " ".join(self.cleaned_data["title"].split())

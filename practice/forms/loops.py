@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 
+from communities.forms.privacy import PatientIdentifierGuard
 from practice.forms.requests import MARKDOWN_HELP
 from practice.models import MAX_POSTPONEMENTS, Advice, FollowUp, HelpRequest, Outcome
 
@@ -19,7 +20,7 @@ class AdviceChoiceField(forms.ModelMultipleChoiceField):
         return f"{who}: {words[:90]}{'…' if len(words) > 90 else ''}"
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(PatientIdentifierGuard, forms.Form):
     result = forms.ChoiceField(
         label="How did it turn out?",
         choices=Outcome.Result.choices,
@@ -94,6 +95,7 @@ class OutcomeForm(forms.Form):
             Fieldset("Learning and value", "share_as_learning", "share_kind", "story_consent"),
         )
         self.helper.add_input(Submit("submit", "Save how it went"))
+        self.phi_guard(community=help_request.community, fields=["what_worked", "what_didnt", "do_differently"])
 
     def clean(self) -> dict:
         data = super().clean()

@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 
+from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Tag
 from practice.models import AdviceResponse, HelpRequest
 from practice.services.requests import MAX_TAGS
@@ -18,7 +19,7 @@ class TagChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class HelpRequestForm(forms.ModelForm):
+class HelpRequestForm(PatientIdentifierGuard, forms.ModelForm):
     """Post (or edit) a problem; ``moderating`` adds the reason a facilitator must give."""
 
     tags = TagChoiceField(
@@ -71,6 +72,7 @@ class HelpRequestForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.layout = Layout(*fields)
         self.helper.add_input(Submit("submit", submit))
+        self.phi_guard(community=community, fields=["title", "situation", "tried"])
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())
@@ -88,7 +90,7 @@ class HelpRequestForm(forms.ModelForm):
         return data
 
 
-class TextForm(forms.Form):
+class TextForm(PatientIdentifierGuard, forms.Form):
     """Advice or a discussion message; ``moderating`` adds a reason."""
 
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, help_text=MARKDOWN_HELP)
@@ -101,6 +103,7 @@ class TextForm(forms.Form):
         submit: str = "Post advice",
         moderating: bool = False,
         action: str = "",
+        community: Community | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -113,19 +116,32 @@ class TextForm(forms.Form):
         if action:
             self.helper.form_action = action
         self.helper.add_input(Submit("submit", submit))
+        self.phi_guard(community=community, fields=["body"])
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(PatientIdentifierGuard, forms.Form):
     kind = forms.ChoiceField(choices=AdviceResponse.Kind.choices)
     note = forms.CharField(required=False, max_length=4000)
 
+    def __init__(self, *args, community: Community | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phi_guard(community=community, fields=["note"])
 
-class CommentForm(forms.Form):
+
+class CommentForm(PatientIdentifierGuard, forms.Form):
     body = forms.CharField(max_length=4000)
 
+    def __init__(self, *args, community: Community | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phi_guard(community=community, fields=["body"])
 
-class ResolveForm(forms.Form):
+
+class ResolveForm(PatientIdentifierGuard, forms.Form):
     note = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args, community: Community | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phi_guard(community=community, fields=["note"])
 
 
 class ModerationForm(forms.Form):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
+from communities.services import privacy
 from practice.forms.learning import ArtefactForm, PathAddForm, PathMoveForm, PathReadForm, UnpublishForm
 from practice.forms.requests import HelpRequestForm
 from practice.models import KIND_FIELDS, Artefact, HelpRequest, NewcomerPathItem, Outcome
@@ -167,6 +168,9 @@ def learning_new(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
+            privacy.phi_confirmations_record(
+                community=access.community, user=request.user, findings=form.phi_confirmed, where="captured learning"
+            )
             messages.success(
                 request,
                 "Draft saved. Only you and the core group can see it until a facilitator or core member publishes it.",
@@ -205,6 +209,9 @@ def learning_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
+            privacy.phi_confirmations_record(
+                community=access.community, user=request.user, findings=form.phi_confirmed, where="captured learning"
+            )
             messages.success(request, f"Saved as version {artefact.version}.")
             return redirect(artefact)
     context = _context(

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from communities.access import CommunityAccess, community_for_member
+from communities.services import privacy
 from practice.forms.loops import OutcomeForm
 from practice.models import FollowUp, HelpRequest, Outcome
 from practice.services import loops
@@ -59,6 +60,9 @@ def outcome(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
+            privacy.phi_confirmations_record(
+                community=access.community, user=request.user, findings=form.phi_confirmed, where="an outcome"
+            )
             if recorded is None:
                 follow_up.refresh_from_db()
                 messages.success(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from childsys.lib import ratelimit
 from communities.access import MODERATOR, CommunityAccess, community_for_member
 from communities.models import Role
+from communities.services import privacy
 from practice.forms.learning import SecondarySubmit
 from practice.forms.requests import (
     CommentForm,
@@ -139,6 +140,9 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
             else:
+                privacy.phi_confirmations_record(
+                    community=community, user=request.user, findings=form.phi_confirmed, where="a help request"
+                )
                 messages.success(request, "Your request is posted. Members with matching expertise have been told.")
                 return redirect(help_request)
     form.helper.add_input(SecondarySubmit("preview", "Preview and check for answers"))
@@ -164,6 +168,9 @@ def _render_detail(
     advice_form: TextForm | None = None,
     comment_form: CommentForm | None = None,
     comment_advice_id: int | None = None,
+    response_form: ResponseForm | None = None,
+    response_advice_id: int | None = None,
+    resolve_form: ResolveForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     help_request = selectors.request_detail(community=access.community, pk=pk, user=request.user)
@@ -183,9 +190,15 @@ def _render_detail(
         "now": now,
         "edit_window_ends": help_request.created_at + EDIT_WINDOW,
         "advice_form": advice_form
-        or TextForm(action=reverse("practice:request-advice", kwargs={"slug": access.community.slug, "pk": pk})),
+        or TextForm(
+            action=reverse("practice:request-advice", kwargs={"slug": access.community.slug, "pk": pk}),
+            community=access.community,
+        ),
         "comment_form": comment_form,
         "comment_advice_id": comment_advice_id,
+        "response_form": response_form,
+        "response_advice_id": response_advice_id,
+        "resolve_form": resolve_form,
         "kinds": AdviceResponse.Kind,
     }
     return render(request, "practice/requests/detail.html", context, status=status)
@@ -231,6 +244,9 @@ def request_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
+            privacy.phi_confirmations_record(
+                community=access.community, user=request.user, findings=form.phi_confirmed, where="a help request"
+            )
             messages.success(request, "Request updated.")
             return redirect(help_request)
     context = {
@@ -255,14 +271,22 @@ def _askers_request(request: HttpRequest, slug: str, pk: int) -> HelpRequest:
 @login_required
 @require_POST
 def request_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    help_request = _askers_request(request, slug, pk)
-    form = ResolveForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    access = community_for_member(request, slug)
+    help_request = _get_request(access, pk)
+    if help_request.author_id != request.user.pk:
+        raise PermissionDenied
+    form = ResolveForm(request.POST, community=access.community)
+    if not form.is_valid():
+        # The note may identify a patient: show the page again with the note kept and the finding marked.
+        return _render_detail(request, access, pk, resolve_form=form, status=400)
     try:
-        services.help_request_resolve(help_request=help_request, actor=request.user, note=note)
+        services.help_request_resolve(help_request=help_request, actor=request.user, note=form.cleaned_data["note"])
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
+        privacy.phi_confirmations_record(
+            community=access.community, user=request.user, findings=form.phi_confirmed, where="a resolution note"
+        )
         messages.success(request, "Marked resolved. Thank the people who helped, and tell them how it went.")
     return redirect(help_request)
 
@@ -289,7 +313,7 @@ def advice_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     help_request = _get_request(access, pk)
     action = reverse("practice:request-advice", kwargs={"slug": slug, "pk": pk})
-    form = TextForm(request.POST, action=action)
+    form = TextForm(request.POST, action=action, community=access.community)
     if not form.is_valid():
         return _render_detail(request, access, pk, advice_form=form, status=400)
     limited = _rate_limited(request, "practice.advice", services.ADVICE_RATE)
@@ -301,6 +325,9 @@ def advice_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         form.add_error(None, _error_text(exc))
         return _render_detail(request, access, pk, advice_form=form, status=400)
+    privacy.phi_confirmations_record(
+        community=access.community, user=request.user, findings=form.phi_confirmed, where="advice"
+    )
     messages.success(request, "Thank you: your advice is posted and the asker has been told.")
     return redirect(f"{help_request.get_absolute_url()}#advice-{advice.pk}")
 
@@ -325,7 +352,12 @@ def _edit_text(
             return redirect(help_request)
         raise PermissionDenied
     form = TextForm(
-        request.POST or None, initial={"body": obj.body}, moderating=moderating, label=label, submit="Save changes"
+        request.POST or None,
+        initial={"body": obj.body},
+        moderating=moderating,
+        label=label,
+        submit="Save changes",
+        community=access.community,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,6 +365,9 @@ def _edit_text(
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
+            privacy.phi_confirmations_record(
+                community=access.community, user=request.user, findings=form.phi_confirmed, where=what
+            )
             messages.success(request, f"{label} updated.")
             return redirect(f"{help_request.get_absolute_url()}#{anchor}")
     context = {
@@ -369,8 +404,10 @@ def advice_respond(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
     advice = _get_advice(access, pk, advice_pk)
     if advice.request.author_id != request.user.pk:
         raise PermissionDenied
-    form = ResponseForm(request.POST)
+    form = ResponseForm(request.POST, community=access.community)
     if not form.is_valid():
+        if "note" in form.errors:  # the note may identify a patient: the page again, the note kept
+            return _render_detail(request, access, pk, response_form=form, response_advice_id=advice.pk, status=400)
         messages.error(request, "Choose how you respond to this advice.")
         return redirect(f"{advice.request.get_absolute_url()}#advice-{advice.pk}")
     try:
@@ -380,6 +417,9 @@ def advice_respond(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect(f"{advice.request.get_absolute_url()}#advice-{advice.pk}")
+    privacy.phi_confirmations_record(
+        community=access.community, user=request.user, findings=form.phi_confirmed, where="a response to advice"
+    )
     if not created:
         messages.info(request, f"You already answered “{response.get_kind_display()}” to this advice.")
     elif response.kind == AdviceResponse.Kind.TRY:
@@ -396,7 +436,7 @@ def advice_respond(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
 def comment_create(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     advice = _get_advice(access, pk, advice_pk)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, community=access.community)
     if not form.is_valid():
         return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=400)
     limited = _rate_limited(request, "practice.advice", services.ADVICE_RATE)
@@ -408,6 +448,9 @@ def comment_create(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
     except ValidationError as exc:
         form.add_error(None, _error_text(exc))
         return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=400)
+    privacy.phi_confirmations_record(
+        community=access.community, user=request.user, findings=form.phi_confirmed, where="a discussion message"
+    )
     messages.success(request, "Your reply is posted.")
     return redirect(f"{advice.request.get_absolute_url()}#comment-{comment.pk}")
 

@@ -141,6 +141,7 @@ ROUTES: dict[str, Route] = {
     "communities:join-request": page(MEMBER_PAGE | dict.fromkeys(MEMBERS, 302)),  # members: "already a member"
     "communities:join-request-withdraw": action(MEMBER_ACTION),
     "communities:activity": page(FACILITATOR_PAGE),
+    "communities:privacy-check": action(MEMBER_ACTION),  # the patient-identifier check while typing
     "communities:invitation": page(PUBLIC, token="invitation_token"),  # the token is the credential
     # Vibrancy and the dashboard
     "communities:vibrancy": page(MEMBER_PAGE),
