@@ -81,6 +81,8 @@ def seed(now: datetime | None = None) -> Demo:
             "visibility": Community.Visibility.PRIVATE,
             "stage": Community.Stage.COALESCING,
             "time_zone": "Europe/Amsterdam",
+            # The demo hospital's own record numbers ("PSN-123456"): posts holding one are stopped.
+            "mrn_patterns": r"\bPSN-\d{6}\b",
             "created_at": now - timedelta(days=121),
         },
     )

@@ -91,3 +91,13 @@ def test_it_runs_from_the_seed_demo_command(settings, client):
     response = client.get(reverse("practice:request-list", kwargs={"slug": core.SLUG}))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 20
+
+
+def test_the_demo_hospitals_record_numbers_are_stopped(seeded, client):
+    client.force_login(User.objects.get(email="member@demo.example"))
+    url = reverse("practice:request-new", kwargs={"slug": seeded.community.slug})
+    data = {"title": "A fall on the night shift", "situation": "Patient PSN-204811 fell twice.", "urgency": "normal"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "This looks like a medical record number: <mark>PSN-204811</mark>" in response.content.decode()
+    assert not HelpRequest.objects.filter(title="A fall on the night shift").exists()
