@@ -280,3 +280,29 @@ def test_the_command_processes_files_and_standard_input(request_email, tmp_path,
     assert Advice.objects.filter(body="A second idea.").exists()
     with pytest.raises(CommandError):
         call_command("process_inbound_email", str(tmp_path / "missing.eml"))
+
+
+# --- the admin -----------------------------------------------------------------------------------
+
+
+def test_site_admins_see_failed_messages_and_can_process_them_again(request_email, monkeypatch, as_user, site_admin):
+    _, address = request_email
+    monkeypatch.setattr(services, "advice_create", lambda **kwargs: (_ for _ in ()).throw(RuntimeError("hiccup")))
+    row = process_inbound(reply(to=address, sender="core@example.org"), "imap")
+    monkeypatch.undo()
+    client = as_user(site_admin)
+    page = client.get("/admin/practice/inboundemail/?state__exact=failed")
+    assert page.status_code == 200 and b"RuntimeError: hiccup" in page.content
+    detail = client.get(f"/admin/practice/inboundemail/{row.pk}/change/")
+    assert b"hiccup" in detail.content
+    response = client.post(
+        "/admin/practice/inboundemail/", {"action": "process_again", "_selected_action": [row.pk]}, follow=True
+    )
+    assert b"1 message(s) processed" in response.content
+    row.refresh_from_db()
+    assert row.state == State.PROCESSED and Advice.objects.count() == 1
+
+
+def test_members_cannot_open_the_inbound_admin(as_user, member):
+    response = as_user(member).get("/admin/practice/inboundemail/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

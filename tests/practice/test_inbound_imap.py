@@ -119,3 +119,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(replies,
     assert sorted(Advice.objects.filter(request=help_request).values_list("body", flat=True)) == sorted(TEXTS)
     assert InboundEmail.objects.filter(state=InboundEmail.State.PROCESSED).count() == 3
     assert _count(dovecot_imap, "INBOX") == 0 and _count(dovecot_imap, "Processed") == 3
+
+
+@pytest.mark.django_db
+def test_the_beat_task_polls_the_configured_mailbox(replies, settings):
+    from practice import tasks
+
+    assert tasks.poll_inbound_email() == 3 and Advice.objects.count() == 3
+    settings.INBOUND_IMAP_URL = ""
+    assert tasks.poll_inbound_email() == 0
