@@ -306,3 +306,14 @@ def test_site_admins_see_failed_messages_and_can_process_them_again(request_emai
 def test_members_cannot_open_the_inbound_admin(as_user, member):
     response = as_user(member).get("/admin/practice/inboundemail/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_askers_reply_to_advice_before_any_discussion_is_refused_with_what_to_do(request_email, expert, member):
+    help_request, _ = request_email
+    services.advice_create(help_request=help_request, author=expert, body="Try the pharmacist.")
+    address = reply_to_of(member, "advised")
+    row = process_inbound(reply(to=address, sender="member@example.org", text="Thanks!"), "imap")
+    assert row.state == State.REFUSED and DiscussionComment.objects.count() == 0
+    (refusal,) = _sent_to("member@example.org")
+    assert "A discussion opens when the asker says they see it differently." in refusal.body
+    assert f"http://testserver/c/med-safety/requests/{help_request.pk}/" in refusal.body
