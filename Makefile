@@ -13,11 +13,13 @@ PYTEST_WORKERS ?= auto
 .PHONY: run test lint migrate seed clean system-packages
 
 # Debian packages SAML sign-in needs: xmlsec1 (the test IdP signs with it) and the libraries python3-saml's
-# xmlsec binding builds against where no wheel fits. Installed only when missing (apt-get, as root).
-SYSTEM_PACKAGES := xmlsec1 libxmlsec1-dev libxmlsec1-openssl pkg-config
+# xmlsec binding builds against where no wheel fits; dovecot-imapd, the real IMAP server the reply-by-email
+# tests run on loopback. Installed only when missing (apt-get, as root).
+SYSTEM_PACKAGES := xmlsec1 libxmlsec1-dev libxmlsec1-openssl pkg-config dovecot-imapd
 
 system-packages:
-	@if ! command -v xmlsec1 >/dev/null 2>&1 || ! pkg-config --exists xmlsec1-openssl 2>/dev/null; then \
+	@if ! command -v xmlsec1 >/dev/null 2>&1 || ! pkg-config --exists xmlsec1-openssl 2>/dev/null \
+	    || ! [ -x /usr/sbin/dovecot ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing $(SYSTEM_PACKAGES)"; \
 	    (apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \

@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "practice.tasks.send_due_follow_ups",
         "schedule": 60.0,
     },
+    # Replies by email from an IMAP mailbox (a no-op unless INBOUND_IMAP_URL is set).
+    "poll-inbound-email": {
+        "task": "practice.tasks.poll_inbound_email",
+        "schedule": 60.0,
+    },
     "send-weekly-digests": {
         "task": "practice.tasks.send_weekly_digests",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),

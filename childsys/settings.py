@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "anymail",
     "communities",
     "practice",
 ]
@@ -227,6 +228,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10)
 # An outbox row left "sending" this long (its worker died, SQLite only) is sent again.
 OUTBOX_STALE_CLAIM_SECONDS = _int("OUTBOX_STALE_CLAIM_SECONDS", 600)
+
+# --- Reply by email (README "Reply by email") ------------------------------------------
+# Notification emails carry Reply-To: reply+<signed token>@REPLY_DOMAIN when this is set.
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="").strip().lower()
+REPLY_TOKEN_DAYS = _int("REPLY_TOKEN_DAYS", 30)
+INBOUND_MAX_BYTES = _int("INBOUND_MAX_BYTES", 10 * 1024 * 1024)
+# imaps://user:password@mail.example.org/INBOX (imap:// for a server without TLS, on loopback only).
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="").strip()
+INBOUND_IMAP_PROCESSED_FOLDER = env.str("INBOUND_IMAP_PROCESSED_FOLDER", default="Processed")
+INBOUND_IMAP_FAILED_FOLDER = env.str("INBOUND_IMAP_FAILED_FOLDER", default="Failed")
+INBOUND_IMAP_TIMEOUT = _int("INBOUND_IMAP_TIMEOUT", 30)
+# Hosted inbound email through django-anymail: a provider's webhook is on only when its secret is set.
+ANYMAIL = {
+    # Mailgun signs every webhook (HMAC-SHA256) with this key.
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    # "user:password" in the webhook URL: Postmark's and SendGrid's check (HTTP basic auth), Mailgun's too.
+    "WEBHOOK_SECRET": env.str("INBOUND_WEBHOOK_SECRET", default="") or None,
+}
 
 # --- Accounts (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "communities.User"

@@ -7,6 +7,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # Reply by email from hosted providers (anymail; each checks its provider's signature).
+    path("inbound/email/", include("practice.inbound.webhooks")),
     path("", include("communities.urls")),
     path("c/<slug:slug>/", include("practice.urls")),
 ]

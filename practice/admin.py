@@ -9,6 +9,7 @@ from practice.models import (
     ArtefactVersion,
     DiscussionComment,
     HelpRequest,
+    InboundEmail,
     Kudos,
     NewcomerPathItem,
     Nudge,
@@ -124,3 +125,33 @@ class OutcomeAdmin(admin.ModelAdmin):
     list_display = ["request", "community", "result", "share_as_learning", "story_consent", "recorded_at"]
     list_filter = ["result", "share_as_learning", "story_consent", "community"]
     raw_id_fields = ["request", "author", "helpful_advice"]
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """Every reply by email and what became of it; failed ones keep their bytes and error."""
+
+    list_display = ["received_at", "state", "source", "from_address", "subject", "outcome", "attempts"]
+    list_filter = ["state", "source"]
+    search_fields = ["from_address", "subject", "key", "outcome"]
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in InboundEmail._meta.fields if f.name != "raw"] + ["raw_size"]
+    exclude = ["raw"]
+    actions = ["process_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="kept bytes")
+    def raw_size(self, obj: InboundEmail) -> int:
+        return len(obj.raw or b"")
+
+    @admin.action(description="Process the selected failed messages again")
+    def process_again(self, request, queryset) -> None:
+        from practice.inbound.service import process_inbound
+
+        done = 0
+        for row in queryset.filter(state=InboundEmail.State.FAILED).exclude(raw=b""):
+            again = process_inbound(bytes(row.raw), source=row.source)
+            done += again.state != InboundEmail.State.FAILED
+        self.message_user(request, f"{done} message(s) processed; the others are still failed.")

@@ -16,10 +16,12 @@ class PracticeConfig(AppConfig):
         from practice.demo import loops as demo_loops
         from practice.demo import requests as demo_requests
         from practice.demo import value as demo_value
+        from practice.inbound import webhooks as inbound_webhooks
         from practice.sections import learning, loops, requests, value
         from practice.selectors import value as value_selectors
 
         signals.connect()
+        inbound_webhooks.connect()
 
         sections.register_tabs(
             "practice",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from practice.services import requests as services
 
@@ -31,3 +32,13 @@ def send_weekly_digests() -> int:
     from practice.services import loops
 
     return loops.weekly_digests_send()
+
+
+@shared_task
+def poll_inbound_email() -> int:
+    """Fetch replies from the INBOUND_IMAP_URL mailbox (nothing to do when it is not set)."""
+    if not settings.INBOUND_IMAP_URL:
+        return 0
+    from practice.inbound import imap
+
+    return imap.poll().seen

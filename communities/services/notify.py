@@ -29,6 +29,7 @@ from communities.models import (
     OutboundEmail,
     User,
 )
+from communities.services import reply_by_email
 
 UNSUBSCRIBE_SALT = "communities.unsubscribe"
 DEFAULT_MODE = EmailMode.IMMEDIATE
@@ -97,16 +98,23 @@ def queue_email(
     context: dict,
     message_id: str | None = None,
     to: str | None = None,
+    reply_target: str | None = None,
+    thread: str | None = None,
 ) -> OutboundEmail:
     """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` and put the email in the outbox.
 
     ``user=None, to=address`` sends to someone who may have no account yet (an invitation): such an
     email is a one-off the person did not subscribe to, so it carries no unsubscribe link or header.
+    ``reply_target`` (``"r<pk>"``, ``"a<pk>"``) lets the recipient answer by replying, when
+    REPLY_DOMAIN is set (a signed Reply-To, see ``reply_by_email``); ``thread`` names the
+    conversation for the threading headers.
     """
     if user is None and not to:
         raise ValueError("queue_email needs a user or a to= address")
     recipient, headers = _recipient_context(user=user, category=category)
-    subject, text, html = _render(template, {**context, **recipient})
+    replies = reply_by_email.reply_headers(user_id=user.pk if user else None, target=reply_target, thread=thread)
+    headers.update(replies)
+    subject, text, html = _render(template, {**context, **recipient, "reply_by_email": bool(replies)})
     return OutboundEmail.objects.create(
         user=user,
         to=user.email if user else to,
@@ -161,8 +169,9 @@ def render_deferred(email: OutboundEmail) -> OutboundEmail:
     if not email.template or email.body_text:
         return email
     recipient, headers = _recipient_context(user=email.user, category=email.category)
-    email.subject, email.body_text, email.body_html = _render(email.template, {**_decode(email.context), **recipient})
-    email.headers = headers
+    context = {**_decode(email.context), **recipient, "reply_by_email": "Reply-To" in email.headers}
+    email.subject, email.body_text, email.body_html = _render(email.template, context)
+    email.headers = {**email.headers, **headers}  # the Reply-To and threading headers notify() set
     email.save(update_fields=["subject", "body_text", "body_html", "headers"])
     return email
 
@@ -181,6 +190,8 @@ def notify(
     email_context: dict | None = None,
     message_id_for: Callable[[User], str] | None = None,
     modes: dict[int, str] | None = None,
+    reply_target: str | None = None,
+    thread: str | None = None,
     now: datetime | None = None,
 ) -> list[Notification]:
     """Tell ``recipients`` (minus ``actor`` and deactivated accounts) in the inbox, and by email per their preference.
@@ -219,7 +230,15 @@ def notify(
     if len(immediate) <= RENDER_NOW_LIMIT:
         for user in immediate:
             message_id = message_id_for(user) if message_id_for else None
-            queue_email(user=user, category=category, template=email_template, context=context, message_id=message_id)
+            queue_email(
+                user=user,
+                category=category,
+                template=email_template,
+                context=context,
+                message_id=message_id,
+                reply_target=reply_target,
+                thread=thread,
+            )
     else:
         encoded = _encode(context)
         OutboundEmail.objects.bulk_create(
@@ -232,6 +251,7 @@ def notify(
                 template=email_template,
                 context=encoded,
                 message_id=message_id_for(user) if message_id_for else new_message_id(),
+                headers=reply_by_email.reply_headers(user_id=user.pk, target=reply_target, thread=thread),
                 created_at=now,
             )
             for user in immediate

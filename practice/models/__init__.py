@@ -1,5 +1,6 @@
 """Models of the practice app, one module per area."""
 
+from .inbound import InboundEmail
 from .learning import (
     ALL_TEXT_FIELDS,
     KIND_FIELDS,
@@ -32,6 +33,7 @@ __all__ = [
     "FollowUp",
     "FollowUpReminder",
     "HelpRequest",
+    "InboundEmail",
     "Kudos",
     "NewcomerPathItem",
     "NewcomerPathRead",

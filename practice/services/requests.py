@@ -102,6 +102,11 @@ def _request_of(obj: Content) -> HelpRequest:
     return obj.advice.request
 
 
+def request_thread(help_request: HelpRequest) -> str:
+    """The conversation every email about one request belongs to (its threading headers)."""
+    return f"practice.request.{help_request.pk}"
+
+
 def content_label(obj: Content) -> str:
     return {HelpRequest: "request", Advice: "advice", DiscussionComment: "discussion message"}[type(obj)]
 
@@ -151,6 +156,8 @@ def help_request_create(
         actor=author,
         email_template="practice_request_new",
         email_context={"help_request": help_request, "asker": author, "urgent": urgent},
+        reply_target=f"r{help_request.pk}",
+        thread=request_thread(help_request),
         now=now,
     )
     return help_request
@@ -283,6 +290,8 @@ def advice_create(*, help_request: HelpRequest, author: User, body: str, now: da
         actor=author,
         email_template="practice_advice_new",
         email_context={"help_request": help_request, "advice": advice, "adviser": author},
+        reply_target=f"a{advice.pk}",
+        thread=request_thread(help_request),
         now=now,
     )
     return advice
@@ -347,6 +356,9 @@ def advice_respond(
         actor=author,
         email_template="practice_advice_response",
         email_context={"help_request": help_request, "advice": advice, "response": response, "asker": author},
+        # "I see it differently" opens a discussion the adviser can join by replying.
+        reply_target=f"a{advice.pk}" if kind == AdviceResponse.Kind.DISCUSS else None,
+        thread=request_thread(help_request),
         now=now,
     )
     return response, True
@@ -380,6 +392,8 @@ def comment_create(*, advice: Advice, author: User, body: str, now: datetime | N
         actor=author,
         email_template="practice_discussion_comment",
         email_context={"help_request": help_request, "advice": advice, "comment": comment, "commenter": author},
+        reply_target=f"a{advice.pk}",
+        thread=request_thread(help_request),
         now=now,
     )
     return comment
@@ -538,6 +552,8 @@ def nudge_send(*, nudge_id: int, now: datetime | None = None) -> bool:
         community=community,
         email_template="practice_request_overdue",
         email_context={"help_request": help_request, "nudge": nudge, "hours": hours},
+        reply_target=f"r{help_request.pk}",
+        thread=request_thread(help_request),
         now=now,
     )
     Nudge.objects.filter(pk=nudge_id).update(recipient_count=len(recipients))

@@ -70,6 +70,9 @@ CORE_ACTION = community_page(Role.CORE, ok=ALLOWED)
 FACILITATOR_ACTION = community_page(Role.FACILITATOR, ok=ALLOWED)
 SPONSOR_ACTION = community_page(Role.SPONSOR, ok=ALLOWED)
 AUTHOR_ACTION = community_page(None, ok=ALLOWED)  # add the author: AUTHOR_ACTION | {"member": ALLOWED}
+# Inbound email webhooks: 404 for everyone while the provider's secret is not configured (as here);
+# configured, only a correctly signed POST gets in (tests/practice/test_inbound_webhooks.py).
+INBOUND_WEBHOOK = dict.fromkeys(PERSONAS, 404)
 # A GET of a POST-only action: anonymous visitors log in first, everyone else gets 405.
 POST_ONLY = dict.fromkeys(PERSONAS, 405) | {"anonymous": LOGIN}
 
@@ -98,6 +101,9 @@ def action(post: Expect, **args: str) -> Route:
 # the discussion comment; ``core`` wrote the vision draft and the advice; the notification is ``sponsor``'s.
 ROUTES: dict[str, Route] = {
     "healthz": page(PUBLIC),
+    "inbound-mailgun": page(INBOUND_WEBHOOK),
+    "inbound-postmark": page(INBOUND_WEBHOOK),
+    "inbound-sendgrid": page(INBOUND_WEBHOOK),
     "communities:index": page(PUBLIC),
     "communities:create": page(SIGNED_IN),
     "communities:home": page(MEMBER_PAGE),
