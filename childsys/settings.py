@@ -243,7 +243,7 @@ INBOUND_IMAP_TIMEOUT = _int("INBOUND_IMAP_TIMEOUT", 30)
 ANYMAIL = {
     # Mailgun signs every webhook (HMAC-SHA256) with this key.
     "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
-    # "user:password" in the webhook URL: Postmark's and SendGrid's check (HTTP basic auth), Mailgun's too.
+    # "user:password" in the webhook URL: Postmark's check (HTTP basic auth), Mailgun's too.
     "WEBHOOK_SECRET": env.str("INBOUND_WEBHOOK_SECRET", default="") or None,
 }
 

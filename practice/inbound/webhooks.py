@@ -1,10 +1,11 @@
-"""Hosted inbound email through django-anymail: Mailgun, Postmark and SendGrid.
+"""Hosted inbound email through django-anymail: Mailgun and Postmark.
 
 Each provider's view checks the provider's signature before anything is read: Mailgun signs every
-webhook with HMAC-SHA256 (``MAILGUN_WEBHOOK_SIGNING_KEY``); Postmark and SendGrid authenticate with
+webhook with HMAC-SHA256 (``MAILGUN_WEBHOOK_SIGNING_KEY``); Postmark authenticates with
 the ``user:password`` of the webhook URL (``INBOUND_WEBHOOK_SECRET``, HTTP basic auth), which
 anymail also checks for Mailgun when it is set. A provider whose secret is not configured answers
-404: no unauthenticated door. The anymail ``inbound`` signal hands the raw message to
+404: no unauthenticated door. (SendGrid is left out: django-anymail no longer supports it.)
+The anymail ``inbound`` signal hands the raw message to
 :func:`process_inbound`, which records it once (a provider's retry is recognised by its Message-ID).
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 from anymail.signals import inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
-from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 from django.conf import settings
 from django.http import Http404
 from django.urls import path
@@ -53,5 +53,4 @@ def connect() -> None:
 urlpatterns = [
     path("mailgun/inbound/", _only_when_configured("mailgun", MailgunInboundWebhookView), name="inbound-mailgun"),
     path("postmark/inbound/", _only_when_configured("postmark", PostmarkInboundWebhookView), name="inbound-postmark"),
-    path("sendgrid/inbound/", _only_when_configured("sendgrid", SendGridInboundWebhookView), name="inbound-sendgrid"),
 ]

@@ -103,7 +103,6 @@ ROUTES: dict[str, Route] = {
     "healthz": page(PUBLIC),
     "inbound-mailgun": page(INBOUND_WEBHOOK),
     "inbound-postmark": page(INBOUND_WEBHOOK),
-    "inbound-sendgrid": page(INBOUND_WEBHOOK),
     "communities:index": page(PUBLIC),
     "communities:create": page(SIGNED_IN),
     "communities:home": page(MEMBER_PAGE),

@@ -40,12 +40,12 @@ CSRF_EXEMPT = {
         "SAML's single logout service: the identity provider sends a signed logout request cross-site.",
     ),
 }
-for _provider in ("mailgun", "postmark", "sendgrid"):
+for _provider in ("mailgun", "postmark"):
     CSRF_EXEMPT[f"inbound-{_provider}"] = (
         "practice/inbound/webhooks.py",
         "door",
         "Inbound email webhook (django-anymail): the provider's server posts without a session or a token; "
-        "the provider's signature (Mailgun's HMAC, Postmark's and SendGrid's basic auth) is the check, and "
+        "the provider's signature (Mailgun's HMAC, Postmark's basic auth) is the check, and "
         "the door is 404 while that secret is not configured.",
     )
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
