@@ -53,7 +53,9 @@ def outbox_claim(
     token = token or uuid.uuid4().hex
     limit = limit or settings.OUTBOX_BATCH_SIZE
     claim = {"state": OutboundEmail.State.SENDING, "claim_token": token, "claimed_at": now}
-    due = OutboundEmail.objects.filter(_due(now)).order_by("created_at", "id")
+    # The index's order alone (outbound_email_unsent): a tie-breaker would sort every row of a bulk
+    # fan-out (one created_at) before the LIMIT.
+    due = OutboundEmail.objects.filter(_due(now)).order_by("created_at")
     if db_connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])

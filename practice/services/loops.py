@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -222,7 +223,9 @@ def follow_ups_remind_batch(*, now: datetime, limit: int = SWEEP_BATCH) -> tuple
     rows = list(
         FollowUp.objects.select_for_update(skip_locked=True)
         .filter(state__in=FollowUp.PENDING, due_at__lte=now)
-        .order_by("due_at", "id")[:limit]
+        # The index's order alone (followup_pending_due): a tie-breaker would sort every row due at the
+        # same moment (a backlog) before the LIMIT.
+        .order_by("due_at")[:limit]
     )
     if not rows:
         return 0, 0
@@ -248,13 +251,24 @@ def follow_ups_remind_batch(*, now: datetime, limit: int = SWEEP_BATCH) -> tuple
         _tell_lapsed(row, row.request, now=now)
     for community_id in {r.community_id for r in stop + lapse}:
         figures.changed(community_id)
+    by_next_due: dict[datetime, list[int]] = defaultdict(list)
     for row in remind:
         row.state = FollowUp.State.REMINDED
         row.reminders_sent += 1
         row.cycle_reminders += 1
         row.last_reminded_at = now
         row.due_at = now + timedelta(days=row.request.community.follow_up_every_days)
-    FollowUp.objects.bulk_update(remind, ["state", "reminders_sent", "cycle_reminders", "last_reminded_at", "due_at"])
+        by_next_due[row.due_at].append(row.pk)
+    # One UPDATE per reminder interval in the batch (usually one): the rows are ours (locked, or
+    # SQLite's single writer), so the counters move on by one.
+    for next_due, ids in by_next_due.items():
+        FollowUp.objects.filter(pk__in=ids).update(
+            state=FollowUp.State.REMINDED,
+            reminders_sent=F("reminders_sent") + 1,
+            cycle_reminders=F("cycle_reminders") + 1,
+            last_reminded_at=now,
+            due_at=next_due,
+        )
     _remind(remind, now=now)
     return len(rows), len(lapse) + len(remind)
 
