@@ -237,9 +237,17 @@ def notify(
     }
     immediate = [u for u in users if modes[u.pk] == EmailMode.IMMEDIATE]
     if len(immediate) <= RENDER_NOW_LIMIT:
-        for user in immediate:
-            message_id = message_id_for(user) if message_id_for else None
-            queue_email(user=user, category=category, template=email_template, context=context, message_id=message_id)
+        OutboundEmail.objects.bulk_create(
+            outbound_email_build(
+                user=user,
+                category=category,
+                template=email_template,
+                context=context,
+                message_id=message_id_for(user) if message_id_for else None,
+                now=now,
+            )
+            for user in immediate
+        )
     else:
         encoded = _encode(context)
         OutboundEmail.objects.bulk_create(

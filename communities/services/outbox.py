@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from communities.models import Category, Notification, OutboundEmail, User
-from communities.services.notify import queue_email, render_deferred
+from communities.services.notify import outbound_email_build, render_deferred
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +84,14 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
 
 
 def outbound_email_send_due(
-    *, now: datetime | None = None, limit: int = 500, batch_size: int | None = None, budget_seconds: float = 50
+    *, now: datetime | None = None, limit: int = 10_000, batch_size: int | None = None, budget_seconds: float = 25
 ) -> int:
     """Send due emails in batches of ``OUTBOX_BATCH_SIZE``, each claimed in one statement and sent over
     one SMTP connection.
 
-    Returns how many were sent. Stops after ``limit`` rows or ``budget_seconds`` (the next run
-    takes up the rest), or when the SMTP server cannot be reached (the rows wait a back-off).
+    Returns how many were sent. Stops when nothing is due, after ``limit`` rows or after
+    ``budget_seconds`` (below beat's 30-second interval; the next run takes up the rest), or when
+    the SMTP server cannot be reached (the rows wait a back-off).
     """
     now = now or timezone.now()
     started = time.monotonic()
@@ -225,34 +226,47 @@ def _send_or_record(email: OutboundEmail, connection, *, now: datetime):
     return _SENT
 
 
-def daily_digests_send(*, now: datetime | None = None) -> int:
-    """Gather each user's notifications waiting for a daily digest into one email."""
+DIGEST_BATCH = 100
+
+
+def daily_digests_send(*, now: datetime | None = None, batch: int = DIGEST_BATCH) -> int:
+    """Gather each user's notifications waiting for a daily digest into one email.
+
+    Works through the users in batches: per batch one transaction locks and takes the waiting
+    notifications (a conditional UPDATE decides, even where ``select_for_update`` is a no-op) and
+    one INSERT puts all the batch's digests in the outbox.
+    """
     now = now or timezone.now()
-    user_ids = (
-        Notification.objects.filter(in_daily_digest=True, created_at__lte=now)
-        .values_list("user_id", flat=True)
-        .distinct()
+    user_ids = sorted(
+        set(Notification.objects.filter(in_daily_digest=True, created_at__lte=now).values_list("user_id", flat=True))
     )
     queued = 0
-    for user in User.objects.filter(pk__in=list(user_ids), is_active=True):
-        with transaction.atomic():
-            items = list(
-                Notification.objects.select_for_update(of=("self",))
-                .filter(user=user, in_daily_digest=True, created_at__lte=now)
-                .select_related("community")
-                .order_by("created_at")
-            )
-            # The conditional update decides who sends, even where select_for_update is a no-op.
-            taken = Notification.objects.filter(pk__in=[n.pk for n in items], in_daily_digest=True).update(
-                in_daily_digest=False
-            )
-            if not taken:
-                continue
-            queue_email(
-                user=user,
-                category=Category.DIGEST,
-                template="daily_digest",
-                context={"items": items, "date": now},
-            )
-            queued += 1
+    for start in range(0, len(user_ids), batch):
+        queued += _daily_digests_batch(user_ids[start : start + batch], now=now)
     return queued
+
+
+@transaction.atomic
+def _daily_digests_batch(user_ids: list[int], *, now: datetime) -> int:
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids, is_active=True)}
+    waiting = Notification.objects.filter(user_id__in=list(users), in_daily_digest=True, created_at__lte=now)
+    items = list(waiting.select_for_update(of=("self",)).select_related("community").order_by("created_at", "id"))
+    taken = set(
+        Notification.objects.filter(pk__in=[n.pk for n in items], in_daily_digest=True).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=taken).update(in_daily_digest=False)
+    by_user: dict[int, list[Notification]] = {}
+    for item in items:
+        if item.pk in taken:
+            by_user.setdefault(item.user_id, []).append(item)
+    OutboundEmail.objects.bulk_create(
+        outbound_email_build(
+            user=users[user_id],
+            category=Category.DIGEST,
+            template="daily_digest",
+            context={"items": user_items, "date": now},
+            now=now,
+        )
+        for user_id, user_items in by_user.items()
+    )
+    return len(by_user)

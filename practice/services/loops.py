@@ -41,7 +41,7 @@ from communities.models import (
     User,
 )
 from communities.services.community import activity_record
-from communities.services.notify import Notice, absolute_url, email_modes, notify, notify_each, queue_email
+from communities.services.notify import Notice, absolute_url, email_modes, notify, notify_each, outbound_email_build
 from practice.models import (
     MAX_POSTPONEMENTS,
     Advice,
@@ -604,6 +604,7 @@ def outcome_kudos_toggle(*, outcome: Outcome, user: User, now: datetime | None =
 # --- the weekly digest (practice.tasks.send_weekly_digests) ---------------------------------------
 
 DIGEST_DAYS = 7
+DIGEST_BATCH = 100  # digests queued per INSERT
 
 
 def digest_week(now: datetime) -> str:
@@ -716,6 +717,7 @@ def weekly_digests_send(*, now: datetime | None = None) -> int:
         )
     )
     queued = 0
+    pending: list[OutboundEmail] = []
     for user in users:
         message_id = digest_message_id(user.pk, week)
         if message_id in already:
@@ -723,16 +725,28 @@ def weekly_digests_send(*, now: datetime | None = None) -> int:
         context = digest_context(user=user, now=now)
         if context is None:
             continue
-        try:
-            with transaction.atomic():
-                queue_email(
-                    user=user,
-                    category=Category.DIGEST,
-                    template="practice_weekly_digest",
-                    context=context,
-                    message_id=message_id,
-                )
-        except IntegrityError:
-            continue  # another run queued it first
-        queued += 1
-    return queued
+        pending.append(
+            outbound_email_build(
+                user=user,
+                category=Category.DIGEST,
+                template="practice_weekly_digest",
+                context=context,
+                message_id=message_id,
+                now=now,
+            )
+        )
+        if len(pending) >= DIGEST_BATCH:
+            queued += _queue_digests(pending)
+            pending = []
+    return queued + _queue_digests(pending)
+
+
+def _queue_digests(emails: list[OutboundEmail]) -> int:
+    """One INSERT for a batch of digests; one another run queued meanwhile is left out (same Message-ID)."""
+    if not emails:
+        return 0
+    with transaction.atomic():
+        created = OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+        # ignore_conflicts does not say which rows went in: count the batch's Message-IDs that are ours.
+        ids = [e.message_id for e in created]
+        return OutboundEmail.objects.filter(message_id__in=ids, created_at=emails[0].created_at).count()
