@@ -11,8 +11,9 @@ the workers are kept fed with the two sweeps beat would send (``send_due_follow_
 ``send_outbound_email``); after a warm-up, the reminders the sink accepts per second over the
 window is the end-to-end throughput: claim, reminder row, inbox row, rendered email in the outbox,
 delivery over SMTP, marked sent. In the same run a plain smtplib client sends to the same sink over
-one connection: the sink's raw throughput. The ratio of the two says how much of the ceiling the
-portal's pipeline uses.
+one connection: the sink's raw throughput, measured before and after each pipeline run (the machine
+may be shared). The ratio of the two says how much of the ceiling the portal's pipeline uses; targets
+≥ 35% with 1 worker and ≥ 50% with 2.
 """
 
 from __future__ import annotations
@@ -253,21 +254,31 @@ def main() -> None:
 
     sink, port, counter = start_sink()
     try:
-        raw = raw_sink_rate(port, counter, seconds=10)
-        print(f"SMTP sink, raw (smtplib, one connection): {raw:8.0f} messages/s", flush=True)
-        rates = {}
+        # The machine may be shared: the raw sink is measured right before each pipeline run too, and
+        # each ratio is to the mean of the raw rates measured before and after that run.
+        raws = [raw_sink_rate(port, counter, seconds=10)]
+        print(f"SMTP sink, raw (smtplib, one connection): {raws[0]:8.0f} messages/s", flush=True)
+        rates, ratios = {}, {}
         for workers in (1, 2):
             rates[workers] = run(
                 workers, port=port, counter=counter, env=env, warmup=args.warmup, window=args.window, logs=logs
             )
+            raws.append(raw_sink_rate(port, counter, seconds=10))
+            raw = (raws[-2] + raws[-1]) / 2
+            ratios[workers] = rates[workers] / raw
             print(
                 f"follow-up sweep, {workers} worker{'s' if workers > 1 else ' '} (end to end): "
-                f"{rates[workers]:6.0f} reminders/s   ratio to the raw sink {rates[workers] / raw:5.1%}",
+                f"{rates[workers]:6.0f} reminders/s   ratio to the raw sink {ratios[workers]:5.1%} "
+                f"(raw sink around the run: {raw:.0f} messages/s)",
                 flush=True,
             )
         print(
             f"scaling 1 → 2 workers: ×{rates[2] / rates[1]:.2f} "
             f"(on {os.cpu_count()} cores, shared with PostgreSQL, Redis and the sink)"
+        )
+        print(
+            f"targets: ≥ 35% with 1 worker ({'met' if ratios[1] >= 0.35 else 'missed'}), "
+            f"≥ 50% with 2 workers ({'met' if ratios[2] >= 0.50 else 'missed'})"
         )
     finally:
         sink.kill()

@@ -226,8 +226,11 @@ vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CHILD portal <noreply@child.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10)
-# An outbox row left "sending" this long (its worker died, SQLite only) is sent again.
+# An outbox row left "sending" this long (its worker died mid-batch) is claimed again.
 OUTBOX_STALE_CLAIM_SECONDS = _int("OUTBOX_STALE_CLAIM_SECONDS", 600)
+# Emails claimed in one statement and sent over one SMTP connection; the back-off after a failure.
+OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 100)
+OUTBOX_RETRY_SECONDS = _int("OUTBOX_RETRY_SECONDS", 60)
 
 # --- Reply by email (README "Reply by email") ------------------------------------------
 # Notification emails carry Reply-To: reply+<signed token>@REPLY_DOMAIN when this is set.

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0011_security_log'),
+        ('communities', '0013_outbox_batches'),
     ]
 
     operations = [

@@ -91,6 +91,11 @@ class OutboundEmail(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The batch that holds a "sending" row: a worker only sends (and marks sent) rows still carrying
+    # its own token, so a row another worker reclaimed after ``OUTBOX_STALE_CLAIM_SECONDS`` is skipped.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    # A pending row is not claimed before this time (back-off after a failed or interrupted send).
+    retry_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -101,7 +106,12 @@ class OutboundEmail(models.Model):
                 fields=["created_at"],
                 condition=models.Q(state__in=["pending", "sending"]),
                 name="outbound_email_unsent",
-            )
+            ),
+            models.Index(
+                fields=["claim_token"],
+                condition=models.Q(state="sending"),
+                name="outbound_email_claimed",
+            ),
         ]
 
     def __str__(self) -> str:

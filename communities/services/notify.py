@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.apps import apps
@@ -109,13 +110,40 @@ def queue_email(
     REPLY_DOMAIN is set (a signed Reply-To, see ``reply_by_email``); ``thread`` names the
     conversation for the threading headers.
     """
+    email = outbound_email_build(
+        user=user,
+        category=category,
+        template=template,
+        context=context,
+        message_id=message_id,
+        to=to,
+        reply_target=reply_target,
+        thread=thread,
+    )
+    email.save(force_insert=True)
+    return email
+
+
+def outbound_email_build(
+    *,
+    user: User | None,
+    category: str,
+    template: str,
+    context: dict,
+    message_id: str | None = None,
+    to: str | None = None,
+    now: datetime | None = None,
+    reply_target: str | None = None,
+    thread: str | None = None,
+) -> OutboundEmail:
+    """The rendered, unsaved outbox row :func:`queue_email` writes (a sweep bulk-creates many of them)."""
     if user is None and not to:
         raise ValueError("queue_email needs a user or a to= address")
     recipient, headers = _recipient_context(user=user, category=category)
     replies = reply_by_email.reply_headers(user_id=user.pk if user else None, target=reply_target, thread=thread)
     headers.update(replies)
     subject, text, html = _render(template, {**context, **recipient, "reply_by_email": bool(replies)})
-    return OutboundEmail.objects.create(
+    return OutboundEmail(
         user=user,
         to=user.email if user else to,
         category=category,
@@ -124,6 +152,7 @@ def queue_email(
         body_html=html,
         message_id=message_id or new_message_id(),
         headers=headers,
+        created_at=now or timezone.now(),
     )
 
 
@@ -228,17 +257,19 @@ def notify(
     }
     immediate = [u for u in users if modes[u.pk] == EmailMode.IMMEDIATE]
     if len(immediate) <= RENDER_NOW_LIMIT:
-        for user in immediate:
-            message_id = message_id_for(user) if message_id_for else None
-            queue_email(
+        OutboundEmail.objects.bulk_create(
+            outbound_email_build(
                 user=user,
                 category=category,
                 template=email_template,
                 context=context,
-                message_id=message_id,
+                message_id=message_id_for(user) if message_id_for else None,
+                now=now,
                 reply_target=reply_target,
                 thread=thread,
             )
+            for user in immediate
+        )
     else:
         encoded = _encode(context)
         OutboundEmail.objects.bulk_create(
@@ -256,6 +287,75 @@ def notify(
             )
             for user in immediate
         )
+    return notifications
+
+
+@dataclass
+class Notice:
+    """One recipient's notification in :func:`notify_each`: its own title, link and email context."""
+
+    user: User
+    title: str
+    url: str = ""
+    body: str = ""
+    community: Community | None = None
+    email_context: dict = field(default_factory=dict)
+    message_id: str | None = None
+
+
+@transaction.atomic
+def notify_each(
+    *,
+    notices: Iterable[Notice],
+    category: str,
+    email_template: str = "notification",
+    modes: dict[int, str] | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Many notifications that differ per recipient (a sweep's reminders), written in bulk.
+
+    The rules of :func:`notify` per notice (deactivated accounts left out, each user's email
+    preference, a daily digest instead of an email when so chosen), but one INSERT for all the
+    inbox rows and one for all the emails, rendered here (the caller is a worker's sweep).
+    """
+    now = now or timezone.now()
+    notices = [n for n in notices if n.user is not None and n.user.is_active]
+    if not notices:
+        return []
+    users = list({n.user.pk: n.user for n in notices}.values())
+    if modes is None or any(u.pk not in modes for u in users):
+        modes = email_modes(users, category)
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            user=n.user,
+            community=n.community,
+            category=category,
+            title=n.title[:200],
+            body=n.body,
+            url=n.url,
+            created_at=now,
+            in_daily_digest=modes[n.user.pk] == EmailMode.DAILY,
+        )
+        for n in notices
+    )
+    OutboundEmail.objects.bulk_create(
+        outbound_email_build(
+            user=n.user,
+            category=category,
+            template=email_template,
+            context={
+                "title": n.title,
+                "body": n.body,
+                "url": absolute_url(n.url) if n.url else settings.SITE_URL,
+                "community": n.community,
+                **n.email_context,
+            },
+            message_id=n.message_id,
+            now=now,
+        )
+        for n in notices
+        if modes[n.user.pk] == EmailMode.IMMEDIATE
+    )
     return notifications
 
 

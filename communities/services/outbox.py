@@ -3,31 +3,70 @@
 from __future__ import annotations
 
 import logging
+import smtplib
+import time
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from communities.models import Category, Notification, OutboundEmail, User
-from communities.services.notify import queue_email, render_deferred
+from communities.services.notify import outbound_email_build, render_deferred
 
 log = logging.getLogger(__name__)
 
 # A row left in "sending" this long was claimed by a worker that died; it is claimed again.
 STALE_CLAIM = timedelta(seconds=settings.OUTBOX_STALE_CLAIM_SECONDS)
 MAX_ATTEMPTS = 5
+# A batch stops sending after this long and hands its unsent rows back (well inside STALE_CLAIM, so a
+# live batch is never mistaken for a dead worker's; each row's claim is verified before it is sent anyway).
+BATCH_SECONDS = min(30.0, STALE_CLAIM.total_seconds() / 2)
+# Back-off before a row is tried again: RETRY_BASE after an interrupted batch, doubling per failed attempt.
+RETRY_BASE = timedelta(seconds=settings.OUTBOX_RETRY_SECONDS)
+RETRY_MAX = timedelta(hours=1)
+
+# Errors after which the SMTP session is unusable: the rest of the batch goes back to the outbox.
+CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
 
-def _claim(email_id: int, *, expected_state: str, now: datetime) -> bool:
-    """Take one row for this worker. The conditional UPDATE makes this safe on SQLite and PostgreSQL."""
-    qs = OutboundEmail.objects.filter(pk=email_id, state=expected_state)
-    if expected_state == OutboundEmail.State.SENDING:
-        qs = qs.filter(claimed_at__lt=now - STALE_CLAIM)
-    return qs.update(state=OutboundEmail.State.SENDING, claimed_at=now, attempts=F("attempts") + 1) == 1
+def _due(now: datetime) -> Q:
+    pending = Q(state=OutboundEmail.State.PENDING) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    return pending | Q(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
+
+
+def outbox_claim(
+    *, now: datetime, limit: int | None = None, token: str | None = None
+) -> tuple[str, list[OutboundEmail]]:
+    """Claim up to ``limit`` due rows (pending, or left "sending" by a dead worker) for one batch.
+
+    Returns the batch's token and its rows, oldest first. Safe with any number of workers:
+    on PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` (a row another worker has
+    locked, for instance one it is sending right now, is skipped, never waited for) and then
+    updated by primary key, in one short transaction; SQLite serialises writers, so one
+    ``UPDATE … WHERE id IN (SELECT … LIMIT n)`` claims them atomically.
+    """
+    token = token or uuid.uuid4().hex
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    claim = {"state": OutboundEmail.State.SENDING, "claim_token": token, "claimed_at": now}
+    # The index's order alone (outbound_email_unsent): a tie-breaker would sort every row of a bulk
+    # fan-out (one created_at) before the LIMIT.
+    due = OutboundEmail.objects.filter(_due(now)).order_by("created_at")
+    if db_connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            if not ids:
+                return token, []
+            OutboundEmail.objects.filter(pk__in=ids).update(**claim)
+        rows = OutboundEmail.objects.filter(pk__in=ids)
+    else:
+        OutboundEmail.objects.filter(pk__in=due.values("pk")[:limit]).update(**claim)
+        rows = OutboundEmail.objects.filter(state=OutboundEmail.State.SENDING, claim_token=token)
+    return token, list(rows.select_related("user").order_by("created_at", "id"))
 
 
 def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
@@ -44,36 +83,64 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     return message
 
 
-def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Send pending emails (and reclaim stale claims); return how many were sent.
+def outbound_email_send_due(
+    *, now: datetime | None = None, limit: int = 10_000, batch_size: int | None = None, budget_seconds: float = 25
+) -> int:
+    """Send due emails in batches of ``OUTBOX_BATCH_SIZE``, each claimed in one statement and sent over
+    one SMTP connection.
 
-    On PostgreSQL each email is claimed, sent and marked sent in ONE transaction (see
-    :func:`_deliver_in_transaction`); elsewhere (SQLite, which would block every writer while
-    SMTP answers) the claim is committed first and a worker's death leaves the row "sending"
-    until ``STALE_CLAIM`` has passed.
+    Returns how many were sent. Stops when nothing is due, after ``limit`` rows or after
+    ``budget_seconds`` (below beat's 30-second interval; the next run takes up the rest), or when
+    the SMTP server cannot be reached (the rows wait a back-off).
     """
     now = now or timezone.now()
-    candidates = list(
-        OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING)
-        .order_by("created_at")
-        .values_list("pk", "state")[:limit]
-    ) + list(
-        OutboundEmail.objects.filter(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM).values_list(
-            "pk", "state"
-        )[:limit]
-    )
-    sent = 0
-    in_transaction = db_connection.features.has_select_for_update_skip_locked
-    deliver = _deliver_in_transaction if in_transaction else _deliver
+    started = time.monotonic()
+    sent = claimed = 0
+    while claimed < limit and time.monotonic() - started < budget_seconds:
+        clock = now + timedelta(seconds=time.monotonic() - started)
+        size = min(batch_size or settings.OUTBOX_BATCH_SIZE, limit - claimed)
+        token, batch = outbox_claim(now=clock, limit=size)
+        if not batch:
+            break
+        claimed += len(batch)
+        done, interrupted = outbox_send_batch(batch, token=token, now=clock)
+        sent += done
+        if interrupted or len(batch) < size:
+            break
+    return sent
+
+
+def outbox_send_batch(batch: list[OutboundEmail], *, token: str, now: datetime) -> tuple[int, bool]:
+    """Send one claimed batch over one SMTP connection; return (how many were sent, interrupted?).
+
+    Each row is marked sent as soon as the server accepted it, so a worker killed mid-batch has
+    sent each row at most once and left the others to be claimed again. A connection error hands
+    the unsent rows back (claim cleared) with a back-off; so does running out of ``BATCH_SECONDS``
+    (without a back-off).
+    """
+    started = time.monotonic()
     connection = get_connection()
+    sent = 0
     try:
-        for email_id, state in candidates:
-            _open(connection)  # one SMTP session for the sweep; reopened after a failure
-            if deliver(email_id, state=state, now=now, connection=connection):
+        _open(connection)
+        for index, email in enumerate(batch):
+            if time.monotonic() - started > BATCH_SECONDS:
+                _release(batch[index:], token=token, retry_at=None)
+                return sent, False
+            moment = now + timedelta(seconds=time.monotonic() - started)
+            outcome = _deliver(email, token=token, now=moment, connection=connection)
+            if outcome is _SENT:
                 sent += 1
+            elif outcome is _CONNECTION_LOST:
+                _release(batch[index + 1 :], token=token, retry_at=moment + RETRY_BASE)
+                return sent, True
+    except CONNECTION_ERRORS as exc:  # the server could not be reached at all
+        log.warning("SMTP connection failed, %d emails wait %s: %s", len(batch), RETRY_BASE, exc)
+        _release(batch, token=token, retry_at=now + RETRY_BASE)
+        return 0, True
     finally:
         _close(connection)
-    return sent
+    return sent, False
 
 
 def _open(connection) -> None:
@@ -83,117 +150,123 @@ def _open(connection) -> None:
 
 def _close(connection) -> None:
     if hasattr(connection, "close"):
-        connection.close()
+        try:
+            connection.close()
+        except Exception:  # a dead connection may fail to say goodbye
+            log.debug("closing the SMTP connection failed", exc_info=True)
 
 
-def _send(email: OutboundEmail, connection) -> str | None:
-    """Hand one email to the backend; return the error, or None when it was accepted."""
+def _release(rows: list[OutboundEmail], *, token: str, retry_at: datetime | None) -> int:
+    """Hand claimed, unsent rows back to the outbox (only those still carrying our claim)."""
+    if not rows:
+        return 0
+    return OutboundEmail.objects.filter(
+        pk__in=[r.pk for r in rows], state=OutboundEmail.State.SENDING, claim_token=token
+    ).update(state=OutboundEmail.State.PENDING, claim_token="", claimed_at=None, retry_at=retry_at)
+
+
+_SENT, _SKIPPED, _FAILED, _CONNECTION_LOST = object(), object(), object(), object()
+
+
+def _mine(email: OutboundEmail, token: str):
+    return OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING, claim_token=token)
+
+
+def _deliver(email: OutboundEmail, *, token: str, now: datetime, connection):
+    """Verify the row is still ours, send it, mark it sent.
+
+    PostgreSQL: one transaction per row. Its first statement marks the row "sent" on the
+    condition that it still carries our claim, which also locks it: another worker's claim skips
+    it (SKIP LOCKED) however long the SMTP exchange takes. The transaction commits right after
+    the server accepted the message; a worker killed before that rolls back, and the row, still
+    "sending", is claimed again after ``STALE_CLAIM`` (nothing was delivered). The one window
+    left, as with any SMTP client: killed after the server's "250" and before the COMMIT, the
+    email goes out again later with the same Message-ID, so the receiver can spot the duplicate.
+
+    SQLite (which would block every writer while SMTP answers): the claim is refreshed by a
+    conditional UPDATE (committed), then the email is sent and marked sent. A row another worker
+    reclaimed in the meantime no longer carries our token and is skipped.
+    """
+    if db_connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            if not _mine(email, token).update(
+                state=OutboundEmail.State.SENT, sent_at=now, claimed_at=now, attempts=F("attempts") + 1
+            ):
+                return _SKIPPED  # reclaimed by another worker after a stale claim
+            return _send_or_record(email, connection, now=now)
+    if not _mine(email, token).update(claimed_at=now, attempts=F("attempts") + 1):
+        return _SKIPPED
+    outcome = _send_or_record(email, connection, now=now)
+    if outcome is _SENT:
+        OutboundEmail.objects.filter(pk=email.pk, claim_token=token).update(state=OutboundEmail.State.SENT, sent_at=now)
+    return outcome
+
+
+def _send_or_record(email: OutboundEmail, connection, *, now: datetime):
+    """Render (if deferred) and hand one email to the SMTP session; on an error record it for a retry."""
+    email.attempts += 1
     try:
-        _message(email, connection).send()
+        render_deferred(email)
+        connection.send_messages([_message(email, connection)])
     except Exception as exc:  # SMTP errors come in many types; record and retry later
         log.warning("sending email %s failed: %s", email.message_id, exc)
-        _close(connection)
-        return str(exc)[:500] or exc.__class__.__name__
-    return None
-
-
-def _failed(email: OutboundEmail, error: str) -> None:
-    final = email.attempts >= MAX_ATTEMPTS
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
-        sent_at=None,
-        last_error=error,
-    )
-
-
-def _deliver(email_id: int, *, state: str, now: datetime, connection) -> bool:
-    """Claim (committed), send, mark sent: three short transactions, for databases without row locks.
-
-    A worker killed between claim and send leaves the row "sending"; after ``STALE_CLAIM`` it is sent
-    (nothing was delivered: exactly once). Killed after the server accepted and before the "sent"
-    UPDATE below committed, the same email goes out again after ``STALE_CLAIM``, with the same
-    Message-ID: the window is that one statement.
-    """
-    if not _claim(email_id, expected_state=state, now=now):
-        return False  # another worker took it
-    email = render_deferred(OutboundEmail.objects.get(pk=email_id))
-    error = _send(email, connection)
-    if error is not None:
-        _failed(email, error)
-        return False
-    OutboundEmail.objects.filter(pk=email_id).update(state=OutboundEmail.State.SENT, sent_at=timezone.now())
-    return True
-
-
-def _deliver_in_transaction(email_id: int, *, state: str, now: datetime, connection) -> bool:
-    """Claim, send and mark sent as one unit: the row is marked "sent" BEFORE the SMTP exchange,
-    inside a transaction that commits right after the server accepts the message.
-
-    - A worker killed before the server accepted rolls the transaction back: the row is "pending"
-      again at once (no stale-claim wait) and the next sweep delivers it. Nothing was delivered.
-    - A send that fails turns the row back to "pending" (or "failed") in the same transaction.
-    - Another worker skips the row while it is locked (SKIP LOCKED), then finds it no longer pending.
-
-    The one window left: a worker killed after the SMTP server accepted the message (its reply to
-    the final "." of DATA) and before the COMMIT left for the database — the few Python statements
-    between reading the "250" reply and sending COMMIT (microseconds). The transaction then rolls
-    back and the email is sent again by the next sweep, with the same Message-ID, so the receiver
-    can recognise the duplicate. SMTP offers no way to close this window: the sender cannot learn
-    whether a server accepted a message whose reply it never read.
-    """
-    with transaction.atomic():
-        # The lock is taken on the row's own primary key and state (no join, no subquery).
-        locked = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, state=state)
-            .values_list("pk", flat=True)
-            .first()
+        final = email.attempts >= MAX_ATTEMPTS
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
+            sent_at=None,
+            claim_token="",
+            claimed_at=None,
+            retry_at=None if final else now + min(RETRY_BASE * 2 ** (email.attempts - 1), RETRY_MAX),
+            last_error=str(exc)[:500] or exc.__class__.__name__,
         )
-        if locked is None:
-            return False  # another worker holds it, or it is no longer in that state
-        qs = OutboundEmail.objects.filter(pk=email_id, state=state)
-        if state == OutboundEmail.State.SENDING:
-            qs = qs.filter(claimed_at__lt=now - STALE_CLAIM)
-        if not qs.update(
-            state=OutboundEmail.State.SENT, claimed_at=now, sent_at=timezone.now(), attempts=F("attempts") + 1
-        ):
-            return False
-        email = render_deferred(OutboundEmail.objects.get(pk=email_id))
-        error = _send(email, connection)
-        if error is not None:
-            _failed(email, error)
-            return False
-    return True
+        if isinstance(exc, CONNECTION_ERRORS):
+            _close(connection)
+            return _CONNECTION_LOST
+        return _FAILED
+    return _SENT
 
 
-def daily_digests_send(*, now: datetime | None = None) -> int:
-    """Gather each user's notifications waiting for a daily digest into one email."""
+DIGEST_BATCH = 100
+
+
+def daily_digests_send(*, now: datetime | None = None, batch: int = DIGEST_BATCH) -> int:
+    """Gather each user's notifications waiting for a daily digest into one email.
+
+    Works through the users in batches: per batch one transaction locks and takes the waiting
+    notifications (a conditional UPDATE decides, even where ``select_for_update`` is a no-op) and
+    one INSERT puts all the batch's digests in the outbox.
+    """
     now = now or timezone.now()
-    user_ids = (
-        Notification.objects.filter(in_daily_digest=True, created_at__lte=now)
-        .values_list("user_id", flat=True)
-        .distinct()
+    user_ids = sorted(
+        set(Notification.objects.filter(in_daily_digest=True, created_at__lte=now).values_list("user_id", flat=True))
     )
     queued = 0
-    for user in User.objects.filter(pk__in=list(user_ids), is_active=True):
-        with transaction.atomic():
-            items = list(
-                Notification.objects.select_for_update(of=("self",))
-                .filter(user=user, in_daily_digest=True, created_at__lte=now)
-                .select_related("community")
-                .order_by("created_at")
-            )
-            # The conditional update decides who sends, even where select_for_update is a no-op.
-            taken = Notification.objects.filter(pk__in=[n.pk for n in items], in_daily_digest=True).update(
-                in_daily_digest=False
-            )
-            if not taken:
-                continue
-            queue_email(
-                user=user,
-                category=Category.DIGEST,
-                template="daily_digest",
-                context={"items": items, "date": now},
-            )
-            queued += 1
+    for start in range(0, len(user_ids), batch):
+        queued += _daily_digests_batch(user_ids[start : start + batch], now=now)
     return queued
+
+
+@transaction.atomic
+def _daily_digests_batch(user_ids: list[int], *, now: datetime) -> int:
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids, is_active=True)}
+    waiting = Notification.objects.filter(user_id__in=list(users), in_daily_digest=True, created_at__lte=now)
+    items = list(waiting.select_for_update(of=("self",)).select_related("community").order_by("created_at", "id"))
+    taken = set(
+        Notification.objects.filter(pk__in=[n.pk for n in items], in_daily_digest=True).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=taken).update(in_daily_digest=False)
+    by_user: dict[int, list[Notification]] = {}
+    for item in items:
+        if item.pk in taken:
+            by_user.setdefault(item.user_id, []).append(item)
+    OutboundEmail.objects.bulk_create(
+        outbound_email_build(
+            user=users[user_id],
+            category=Category.DIGEST,
+            template="daily_digest",
+            context={"items": user_items, "date": now},
+            now=now,
+        )
+        for user_id, user_items in by_user.items()
+    )
+    return len(by_user)

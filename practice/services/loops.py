@@ -17,12 +17,15 @@ This module imports nothing from ``practice.services.requests`` (which calls int
 from __future__ import annotations
 
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -38,7 +41,7 @@ from communities.models import (
     User,
 )
 from communities.services.community import activity_record
-from communities.services.notify import absolute_url, email_modes, notify, queue_email
+from communities.services.notify import Notice, absolute_url, email_modes, notify, notify_each, outbound_email_build
 from practice.models import (
     MAX_POSTPONEMENTS,
     Advice,
@@ -53,7 +56,8 @@ from practice.services import learning
 
 log = logging.getLogger(__name__)
 
-SWEEP_BATCH = 500
+# Due loops claimed and reminded per transaction (a worker killed mid-batch rolls back this many).
+SWEEP_BATCH = 50
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -190,28 +194,85 @@ def follow_up_resume(*, follow_up: FollowUp, actor: User, now: datetime | None =
 def follow_ups_send_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH, budget_seconds: float = 60) -> int:
     """Send the reminders (and lapse the loops) that are due; return how many loops were handled.
 
-    Safe to run concurrently, any number of times: every row is claimed with a conditional update.
-    Works through batches until no due row is left or ``budget_seconds`` have passed.
+    Safe to run concurrently, any number of times: each batch of ``limit`` due rows is claimed
+    and acted on in one transaction (:func:`follow_ups_remind_batch`). Works through batches until
+    no due row is left or ``budget_seconds`` have passed.
     """
     now = now or timezone.now()
-    started = timezone.now()
+    started = time.monotonic()
     handled = 0
     while True:
-        due = list(
-            FollowUp.objects.filter(state__in=FollowUp.PENDING, due_at__lte=now)
-            .order_by("due_at", "id")
-            .values_list("pk", "state", "reminders_sent", "due_at")[:limit]
-        )
-        for pk, state, sent, due_at in due:
-            if follow_up_remind(follow_up_id=pk, state=state, reminders_sent=sent, due_at=due_at, now=now):
-                handled += 1
-            if (timezone.now() - started).total_seconds() > budget_seconds:
-                return handled  # the next run takes up the rest
-        if len(due) < limit:
-            return handled
+        claimed, done = follow_ups_remind_batch(now=now, limit=limit)
+        handled += done
+        if claimed < limit or time.monotonic() - started > budget_seconds:
+            return handled  # nothing left, or the next run takes up the rest
 
 
 @transaction.atomic
+def follow_ups_remind_batch(*, now: datetime, limit: int = SWEEP_BATCH) -> tuple[int, int]:
+    """Claim up to ``limit`` due loops and act on them, in bulk; return (claimed, reminded or lapsed).
+
+    One transaction for the batch: the claim, the reminder rows (unique per loop and number), the
+    inbox rows and the rendered outbox rows with their stable Message-IDs, each written by one
+    statement for the whole batch. A worker killed half-way rolls all of it back, and the next
+    sweep finds those loops due again. On PostgreSQL the due rows are locked with ``FOR UPDATE
+    SKIP LOCKED`` (on the loop's own table: the lock re-checks the row's state and due time), so
+    concurrent sweeps take disjoint batches instead of waiting for each other; SQLite runs every
+    transaction ``IMMEDIATE``, so the batches are serialised.
+    """
+    rows = list(
+        FollowUp.objects.select_for_update(skip_locked=True)
+        .filter(state__in=FollowUp.PENDING, due_at__lte=now)
+        # The index's order alone (followup_pending_due): a tie-breaker would sort every row due at the
+        # same moment (a backlog) before the LIMIT.
+        .order_by("due_at")[:limit]
+    )
+    if not rows:
+        return 0, 0
+    requests = HelpRequest.objects.select_related("community", "author").in_bulk([r.request_id for r in rows])
+    stop, lapse, remind = [], [], []
+    for row in rows:
+        row.request = help_request = requests[row.request_id]
+        if help_request.is_hidden or help_request.status in (
+            HelpRequest.Status.WITHDRAWN,
+            HelpRequest.Status.CLOSED,
+        ):
+            stop.append(row)  # nothing left to ask about
+        elif row.cycle_reminders >= help_request.community.follow_up_max_reminders:
+            lapse.append(row)
+        else:
+            remind.append(row)
+    # A stopped or lapsed loop leaves the dashboard's "waiting for an outcome" (a reminder does not).
+    if stop:
+        FollowUp.objects.filter(pk__in=[r.pk for r in stop]).update(state=FollowUp.State.STOPPED, stopped_at=now)
+    for row in lapse:
+        row.state, row.lapsed_at = FollowUp.State.LAPSED, now
+        FollowUp.objects.filter(pk=row.pk).update(state=row.state, lapsed_at=now)
+        _tell_lapsed(row, row.request, now=now)
+    for community_id in {r.community_id for r in stop + lapse}:
+        figures.changed(community_id)
+    by_next_due: dict[datetime, list[int]] = defaultdict(list)
+    for row in remind:
+        row.state = FollowUp.State.REMINDED
+        row.reminders_sent += 1
+        row.cycle_reminders += 1
+        row.last_reminded_at = now
+        row.due_at = now + timedelta(days=row.request.community.follow_up_every_days)
+        by_next_due[row.due_at].append(row.pk)
+    # One UPDATE per reminder interval in the batch (usually one): the rows are ours (locked, or
+    # SQLite's single writer), so the counters move on by one.
+    for next_due, ids in by_next_due.items():
+        FollowUp.objects.filter(pk__in=ids).update(
+            state=FollowUp.State.REMINDED,
+            reminders_sent=F("reminders_sent") + 1,
+            cycle_reminders=F("cycle_reminders") + 1,
+            last_reminded_at=now,
+            due_at=next_due,
+        )
+    _remind(remind, now=now)
+    return len(rows), len(lapse) + len(remind)
+
+
 def follow_up_remind(
     *, follow_up_id: int, state: str, reminders_sent: int, due_at: datetime, now: datetime | None = None
 ) -> bool:
@@ -263,51 +324,80 @@ def follow_up_remind(
     if claimed != 1:
         return False
     row.reminders_sent, row.cycle_reminders, row.due_at = number, row.cycle_reminders + 1, next_due
-    _remind(row, help_request, number=number, now=now)
+    _remind([row], now=now)
     return True
 
 
-def _tried_advice(help_request: HelpRequest) -> list[Advice]:
-    return list(
-        Advice.objects.filter(request=help_request, responses__kind="try", hidden_at__isnull=True)
+def _tried_advice(requests: list[HelpRequest]) -> dict[int, list[Advice]]:
+    """The advice each request's asker decided to try (one query for all of them)."""
+    tried: dict[int, list[Advice]] = defaultdict(list)
+    for advice in (
+        Advice.objects.filter(request__in=requests, responses__kind="try", hidden_at__isnull=True)
         .select_related("author")
         .order_by("created_at", "id")
-    )
+    ):
+        tried[advice.request_id].append(advice)
+    return tried
 
 
-def _remind(follow_up: FollowUp, help_request: HelpRequest, *, number: int, now: datetime) -> None:
-    community = help_request.community
-    asker = help_request.author
-    message_id = reminder_message_id(follow_up.pk, number)
-    last = follow_up.cycle_reminders >= community.follow_up_max_reminders
-    modes = email_modes([asker], Category.FOLLOW_UPS) if asker and asker.is_active else {}
-    emailed = bool(asker) and modes.get(asker.pk) == EmailMode.IMMEDIATE
-    # The database's word that this reminder exists once: a second insert would fail the transaction.
-    FollowUpReminder.objects.create(
-        follow_up=follow_up, number=number, sent_at=now, message_id=message_id if emailed else ""
+def _remind(follow_ups: list[FollowUp], *, now: datetime) -> None:
+    """Write the reminders of loops just claimed (their counters already moved on), in bulk.
+
+    The database's word that each reminder exists once: the (loop, number) constraint, so a
+    second insert would fail the transaction.
+    """
+    if not follow_ups:
+        return
+    askers = [f.request.author for f in follow_ups if f.request.author and f.request.author.is_active]
+    modes = email_modes(askers, Category.FOLLOW_UPS)
+    FollowUpReminder.objects.bulk_create(
+        FollowUpReminder(
+            follow_up=f,
+            number=f.reminders_sent,
+            sent_at=now,
+            message_id=reminder_message_id(f.pk, f.reminders_sent)
+            if modes.get(f.request.author_id) == EmailMode.IMMEDIATE
+            else "",
+        )
+        for f in follow_ups
     )
-    advice = _tried_advice(help_request)
-    notify(
-        recipients=[asker] if asker else [],
+    tried = _tried_advice([f.request for f in follow_ups])
+    notices = []
+    for follow_up in follow_ups:
+        help_request = follow_up.request
+        community = help_request.community
+        if help_request.author_id not in modes:
+            continue  # no asker any more (or deactivated): the reminder is recorded, nobody is told
+        advice = tried[help_request.pk]
+        notices.append(
+            Notice(
+                user=help_request.author,
+                title=f"How did it go? “{help_request.title}”",
+                body=(
+                    f"You decided to try advice on {local_date(follow_up.created_at, community)}. "
+                    "Tell us how it turned out."
+                ),
+                url=outcome_path(help_request),
+                community=community,
+                email_context={
+                    "help_request": help_request,
+                    "follow_up": follow_up,
+                    "advice": advice,
+                    "advisers": sorted({a.author.name for a in advice if a.author}),
+                    "number": follow_up.reminders_sent,
+                    "last_reminder": follow_up.cycle_reminders >= community.follow_up_max_reminders,
+                    "tried_on": local_date(follow_up.created_at, community),
+                    "next_on": local_date(follow_up.due_at, community),
+                    "request_url": absolute_url(_request_path(help_request, "learning-loop")),
+                    "postponements_left": MAX_POSTPONEMENTS - follow_up.postponements,
+                },
+                message_id=reminder_message_id(follow_up.pk, follow_up.reminders_sent),
+            )
+        )
+    notify_each(
+        notices=notices,
         category=Category.FOLLOW_UPS,
-        title=f"How did it go? “{help_request.title}”",
-        body=f"You decided to try advice on {local_date(follow_up.created_at, community)}. Tell us how it turned out.",
-        url=outcome_path(help_request),
-        community=community,
         email_template="practice_followup_reminder",
-        email_context={
-            "help_request": help_request,
-            "follow_up": follow_up,
-            "advice": advice,
-            "advisers": sorted({a.author.name for a in advice if a.author}),
-            "number": number,
-            "last_reminder": last,
-            "tried_on": local_date(follow_up.created_at, community),
-            "next_on": local_date(follow_up.due_at, community),
-            "request_url": absolute_url(_request_path(help_request, "learning-loop")),
-            "postponements_left": MAX_POSTPONEMENTS - follow_up.postponements,
-        },
-        message_id_for=lambda user: message_id,
         modes=modes,
         now=now,
     )
@@ -514,6 +604,7 @@ def outcome_kudos_toggle(*, outcome: Outcome, user: User, now: datetime | None =
 # --- the weekly digest (practice.tasks.send_weekly_digests) ---------------------------------------
 
 DIGEST_DAYS = 7
+DIGEST_BATCH = 100  # digests queued per INSERT
 
 
 def digest_week(now: datetime) -> str:
@@ -626,6 +717,7 @@ def weekly_digests_send(*, now: datetime | None = None) -> int:
         )
     )
     queued = 0
+    pending: list[OutboundEmail] = []
     for user in users:
         message_id = digest_message_id(user.pk, week)
         if message_id in already:
@@ -633,16 +725,28 @@ def weekly_digests_send(*, now: datetime | None = None) -> int:
         context = digest_context(user=user, now=now)
         if context is None:
             continue
-        try:
-            with transaction.atomic():
-                queue_email(
-                    user=user,
-                    category=Category.DIGEST,
-                    template="practice_weekly_digest",
-                    context=context,
-                    message_id=message_id,
-                )
-        except IntegrityError:
-            continue  # another run queued it first
-        queued += 1
-    return queued
+        pending.append(
+            outbound_email_build(
+                user=user,
+                category=Category.DIGEST,
+                template="practice_weekly_digest",
+                context=context,
+                message_id=message_id,
+                now=now,
+            )
+        )
+        if len(pending) >= DIGEST_BATCH:
+            queued += _queue_digests(pending)
+            pending = []
+    return queued + _queue_digests(pending)
+
+
+def _queue_digests(emails: list[OutboundEmail]) -> int:
+    """One INSERT for a batch of digests; one another run queued meanwhile is left out (same Message-ID)."""
+    if not emails:
+        return 0
+    with transaction.atomic():
+        created = OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+        # ignore_conflicts does not say which rows went in: count the batch's Message-IDs that are ours.
+        ids = [e.message_id for e in created]
+        return OutboundEmail.objects.filter(message_id__in=ids, created_at=emails[0].created_at).count()

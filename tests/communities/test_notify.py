@@ -79,21 +79,36 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker():
     notify_services.notify(recipients=[UserFactory()], category=Category.DIRECTION, title="x")
     email = OutboundEmail.objects.get()
     now = datetime.now(UTC)
-    assert outbox._claim(email.pk, expected_state="pending", now=now) is True
-    assert outbox._claim(email.pk, expected_state="pending", now=now) is False
+    token, batch = outbox.outbox_claim(now=now)
+    assert [e.pk for e in batch] == [email.pk]
+    assert outbox.outbox_claim(now=now)[1] == []
     assert outbox.outbound_email_send_due(now=now) == 0  # still freshly claimed by the first worker
     # A worker that died mid-send leaves the row "sending"; after the stale period it is retried,
     # keeping the same Message-ID so the receiver can spot the rare duplicate.
     assert outbox.outbound_email_send_due(now=now + outbox.STALE_CLAIM + timedelta(seconds=1)) == 1
     assert mail.outbox[0].extra_headers["Message-ID"] == email.message_id
+    # The first worker wakes up: the row no longer carries its claim, so it sends nothing.
+    assert outbox.outbox_send_batch(batch, token=token, now=now) == (0, False)
+    assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_is_retried_and_then_given_up(settings):
+def test_a_failed_send_is_retried_after_a_growing_back_off_and_then_given_up(settings):
     settings.EMAIL_BACKEND = "tests.communities.test_notify.FailingBackend"
     notify_services.notify(recipients=[UserFactory()], category=Category.DIRECTION, title="x")
-    for _ in range(outbox.MAX_ATTEMPTS):
-        outbox.outbound_email_send_due()
-    email = OutboundEmail.objects.get()
+    now = datetime.now(UTC)
+    waits = []
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        assert outbox.outbound_email_send_due(now=now) == 0
+        email = OutboundEmail.objects.get()
+        assert email.attempts == attempt
+        if email.state == "failed":
+            break
+        assert (email.state, email.claim_token) == ("pending", "")
+        waits.append(round((email.retry_at - now).total_seconds()))
+        assert outbox.outbound_email_send_due(now=email.retry_at - timedelta(seconds=1)) == 0  # not yet
+        assert OutboundEmail.objects.get().attempts == attempt
+        now = email.retry_at
+    assert waits == [outbox.RETRY_BASE.total_seconds() * 2**i for i in range(outbox.MAX_ATTEMPTS - 1)]
     assert email.state == "failed"
     assert email.attempts == outbox.MAX_ATTEMPTS
     assert "SMTP is down" in email.last_error

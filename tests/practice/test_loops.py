@@ -342,6 +342,35 @@ def test_a_sweep_stops_at_its_time_budget_and_the_next_takes_up_the_rest(taken, 
     with time_machine.travel(NOW, tick=False):
         services.advice_respond(advice=advice, author=member, kind="try")
     with time_machine.travel(NOW + 14 * DAY, tick=False):
-        assert loops.follow_ups_send_due(budget_seconds=-1) == 1  # over budget after the first loop
+        assert loops.follow_ups_send_due(budget_seconds=-1, limit=1) == 1  # over budget after the first batch
         assert loops.follow_ups_send_due() == 1
         assert loops.follow_ups_send_due() == 0
+
+
+def _due_loops(post_request, member, core, n: int) -> None:
+    for i in range(n):
+        help_request = post_request(title=f"Loop {i}")
+        advice = services.advice_create(help_request=help_request, author=core, body="Try a checklist.")
+        with time_machine.travel(NOW, tick=False):
+            services.advice_respond(advice=advice, author=member, kind="try")
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_a_sweep_batch_writes_its_reminders_in_a_fixed_number_of_queries(
+    n, post_request, member, core, django_assert_num_queries
+):
+    _due_loops(post_request, member, core, n)
+    at = NOW + 30 * DAY
+    # Claim, the requests, preferences, counters, reminder rows, tried advice, inbox rows, emails:
+    # one statement each for the whole batch (plus savepoints and the user lookups of the email
+    # context), whatever its size.
+    with django_assert_num_queries(12):
+        assert loops.follow_ups_remind_batch(now=at, limit=50) == (n, n)
+    assert FollowUpReminder.objects.count() == n
+    emails = reminder_emails()
+    assert emails.count() == n
+    assert {e.to for e in emails} == {member.email}
+    assert all(f"(from {core.name})" in e.body_text and "How did it go?" in e.subject for e in emails)
+    assert Notification.objects.filter(user=member, category=Category.FOLLOW_UPS).count() == n
+    assert set(FollowUp.objects.values_list("state", "reminders_sent", "cycle_reminders")) == {("reminded", 1, 1)}
+    assert loops.follow_ups_remind_batch(now=at, limit=50) == (0, 0)  # claimed once
