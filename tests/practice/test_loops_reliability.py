@@ -201,7 +201,7 @@ class HungBroker:
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(120)
-def test_posting_and_taking_advice_stay_fast_with_a_hung_broker_and_reminders_go_out_once_it_is_back(
+def test_posting_and_taking_advice_never_touch_a_hung_broker_and_reminders_go_out_once_it_is_back(
     tmp_path, community, member, core, settings
 ):
     import kombu
@@ -220,28 +220,28 @@ def test_posting_and_taking_advice_stay_fast_with_a_hung_broker_and_reminders_go
         ):
             conn.ensure_connection(max_retries=1, timeout=1)
 
+        assert wait_until(lambda: len(hung.conns) >= 1, timeout=5)  # the probe above reached it
+        time.sleep(0.2)
+        probed = len(hung.conns)
+
+        # Posting, advising and "I'll try this" never wait on the broker: they do not even connect to it
+        # (the follow-up is a row the beat's sweep picks up later), so a hung broker costs them nothing.
         asker, adviser = client_for(member), client_for(core)
-        timings = {}
-        t = time.monotonic()
         response = asker.post(
             f"/c/{community.slug}/requests/new/",
             {"title": "Insulin double-checks at night", "situation": "Two nurses on the ward.", "urgency": "normal"},
         )
-        timings["post"] = time.monotonic() - t
         assert response.status_code == 302, response.content[:500]
         help_request = HelpRequest.objects.get()
-        t = time.monotonic()
         response = adviser.post(f"/c/{community.slug}/requests/{help_request.pk}/advice/", {"body": "A checklist."})
-        timings["advise"] = time.monotonic() - t
         assert response.status_code == 302
         advice = help_request.advice.get()
-        t = time.monotonic()
         response = asker.post(
             f"/c/{community.slug}/requests/{help_request.pk}/advice/{advice.pk}/respond/", {"kind": "try", "note": ""}
         )
-        timings["try"] = time.monotonic() - t
         assert response.status_code == 302
-        assert all(seconds < 1.0 for seconds in timings.values()), timings
+        time.sleep(0.2)  # a connection attempt, had there been one, is accepted by now
+        assert len(hung.conns) == probed, "a web request connected to the broker"
         follow_up = FollowUp.objects.get()
         assert follow_up.state == FollowUp.State.SCHEDULED
     finally:
