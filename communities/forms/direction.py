@@ -19,6 +19,7 @@ from communities.models import (
     VisionStance,
 )
 from communities.models.direction import DEFAULT_PROMPTS
+from communities.services.submissions import SubmitOnceMixin
 
 
 def _helper(submit: str, *, action: str = "", form_tag: bool = True) -> FormHelper:
@@ -44,7 +45,7 @@ class PurposeForm(forms.Form):
         self.helper = _helper("Save purpose")
 
 
-class VisionDraftForm(forms.ModelForm):
+class VisionDraftForm(SubmitOnceMixin, forms.ModelForm):
     open_now = forms.BooleanField(
         label="Open it for stances now (members are notified)",
         required=False,
@@ -73,7 +74,7 @@ class VisionDraftForm(forms.ModelForm):
         self.helper = _helper("Save draft" if creating else "Save changes")
 
 
-class StanceForm(forms.ModelForm):
+class StanceForm(SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = VisionStance
         fields = ["stance", "comment"]

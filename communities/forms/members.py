@@ -7,6 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from communities.models import Community, Role, Tag
+from communities.services.submissions import SubmitOnceMixin
 
 
 class JoinRequestForm(forms.Form):
@@ -25,7 +26,7 @@ class JoinRequestForm(forms.Form):
         self.helper.add_input(Submit("submit", "Ask to join"))
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SubmitOnceMixin, forms.Form):
     email = forms.EmailField(label="Email address", help_text="They need no account yet: the link lets them sign up.")
     role = forms.ChoiceField(label="Role", choices=[])
     message = forms.CharField(

@@ -41,3 +41,13 @@ def markdown_filter(text: str) -> str:
     from childsys.lib.markdown import render_markdown
 
     return mark_safe(render_markdown(text))
+
+
+@register.simple_tag
+def submit_token() -> str:
+    """The one-time token of a hand-written creating form (crispy forms get it from SubmitOnceMixin)."""
+    import uuid
+
+    from django.utils.html import format_html
+
+    return format_html('<input type="hidden" name="submit_token" value="{}">', uuid.uuid4())

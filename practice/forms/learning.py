@@ -7,6 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from communities.models import Community, Tag
+from communities.services.submissions import SubmitOnceMixin
 from practice.forms.requests import MARKDOWN_HELP, TagChoiceField
 from practice.models import KIND_FIELDS, Artefact
 from practice.models.learning import PLAIN_TEXT_FIELDS
@@ -43,7 +44,7 @@ HELP: dict[str, str] = {
 }
 
 
-class ArtefactForm(forms.Form):
+class ArtefactForm(SubmitOnceMixin, forms.Form):
     """Write or edit one artefact of ``kind``: its title, its own parts, tags, and a note on the change."""
 
     title = forms.CharField(max_length=160, help_text="One line people will recognise in a list.")

@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 
+from communities.services.submissions import SubmitOnceMixin
 from practice.forms.requests import MARKDOWN_HELP
 from practice.models import MAX_POSTPONEMENTS, Advice, FollowUp, HelpRequest, Outcome
 
@@ -19,7 +20,7 @@ class AdviceChoiceField(forms.ModelMultipleChoiceField):
         return f"{who}: {words[:90]}{'…' if len(words) > 90 else ''}"
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(SubmitOnceMixin, forms.Form):
     result = forms.ChoiceField(
         label="How did it turn out?",
         choices=Outcome.Result.choices,
@@ -92,6 +93,7 @@ class OutcomeForm(forms.Form):
             "do_differently",
             "helpful_advice",
             Fieldset("Learning and value", "share_as_learning", "share_kind", "story_consent"),
+            "submit_token",
         )
         self.helper.add_input(Submit("submit", "Save how it went"))
 

@@ -7,6 +7,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 
 from communities.models import Community, Tag
+from communities.services.submissions import SubmitOnceMixin
 from practice.models import AdviceResponse, HelpRequest
 from practice.services.requests import MAX_TAGS
 
@@ -18,7 +19,7 @@ class TagChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class HelpRequestForm(forms.ModelForm):
+class HelpRequestForm(SubmitOnceMixin, forms.ModelForm):
     """Post (or edit) a problem; ``moderating`` adds the reason a facilitator must give."""
 
     tags = TagChoiceField(
@@ -62,7 +63,7 @@ class HelpRequestForm(forms.ModelForm):
         self.fields["tags"].queryset = Tag.objects.filter(community=community).order_by("name")
         self.fields["situation"].max_length = 10000
         self.fields["tried"].max_length = 10000
-        fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency")]
+        fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency"), "submit_token"]
         if moderating:
             self.fields["reason"].required = True
             fields.append("reason")
@@ -88,7 +89,7 @@ class HelpRequestForm(forms.ModelForm):
         return data
 
 
-class TextForm(forms.Form):
+class TextForm(SubmitOnceMixin, forms.Form):
     """Advice or a discussion message; ``moderating`` adds a reason."""
 
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, help_text=MARKDOWN_HELP)
@@ -120,7 +121,7 @@ class ResponseForm(forms.Form):
     note = forms.CharField(required=False, max_length=4000)
 
 
-class CommentForm(forms.Form):
+class CommentForm(SubmitOnceMixin, forms.Form):
     body = forms.CharField(max_length=4000)
 
 
