@@ -51,3 +51,16 @@ def submit_token() -> str:
     from django.utils.html import format_html
 
     return format_html('<input type="hidden" name="submit_token" value="{}">', uuid.uuid4())
+
+
+@register.filter
+def without_title(text: str, title: str) -> str:
+    """Markdown ``text`` without a first line that only repeats ``title`` (e.g. ``**Title.**``), shown above it."""
+
+    def bare(line: str) -> str:
+        return line.strip().strip("#*_ ").rstrip(".!:").strip().casefold()
+
+    lines = (text or "").lstrip("\n").splitlines()
+    if lines and bare(lines[0]) and bare(lines[0]) == bare(title or ""):
+        return "\n".join(lines[1:]).lstrip("\n")
+    return text
