@@ -7,6 +7,7 @@ from datetime import date
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.text import slugify
 
 from communities.models import (
     AppreciativeInquiry,
@@ -27,7 +28,8 @@ def _helper(submit: str, *, action: str = "", form_tag: bool = True) -> FormHelp
     helper.form_tag = form_tag
     if action:
         helper.form_action = action
-    helper.add_input(Submit("submit", submit))
+    # Each submit button its own id: several of these forms share a page.
+    helper.add_input(Submit("submit", submit, css_id=f"submit-{slugify(submit)}"))
     return helper
 
 
@@ -86,7 +88,9 @@ class StanceForm(SubmitOnceMixin, forms.ModelForm):
     def __init__(self, *args, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stance"].choices = VisionStance.Stance.choices  # no empty choice for radios
-        self.helper = _helper("Save my stance", action=action)
+        # The template writes the <form action>: crispy would also copy a helper's action onto the radios' <div>.
+        self.action = action
+        self.helper = _helper("Save my stance", form_tag=False)
 
     def clean(self) -> dict:
         data = super().clean()

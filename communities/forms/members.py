@@ -23,7 +23,7 @@ class JoinRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", "Ask to join"))
+        self.helper.add_input(Submit("submit", "Ask to join", css_id="submit-join"))
 
 
 class InvitationForm(SubmitOnceMixin, forms.Form):
@@ -39,7 +39,7 @@ class InvitationForm(SubmitOnceMixin, forms.Form):
         self.fields["role"].initial = Role.MEMBER
         self.helper = FormHelper()
         self.helper.form_tag = False  # the templates write the <form> with its action
-        self.helper.add_input(Submit("submit", "Send invitation"))
+        self.helper.add_input(Submit("submit", "Send invitation", css_id="submit-invite"))
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -69,4 +69,4 @@ class ExpertiseForm(forms.Form):
         self.fields["tags"].queryset = Tag.objects.filter(community=community).order_by("name")
         self.helper = FormHelper()
         self.helper.form_tag = False  # the templates write the <form> with its action
-        self.helper.add_input(Submit("submit", "Save my expertise"))
+        self.helper.add_input(Submit("submit", "Save my expertise", css_id="submit-expertise"))
