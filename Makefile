@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint migrate seed clean system-packages
+.PHONY: run test lint migrate seed clean system-packages vnu-install vnu
 
 # Debian packages SAML sign-in needs: xmlsec1 (the test IdP signs with it) and the libraries python3-saml's
 # xmlsec binding builds against where no wheel fits; dovecot-imapd, the real IMAP server the reply-by-email
@@ -54,7 +54,21 @@ run: $(VENV)/.installed-run
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-test: $(VENV)/.installed-dev system-packages
+# The Nu HTML Checker (npm's vnu-jar, pinned in tests/support/package-lock.json) runs on Java; installed
+# when missing. --ignore-scripts: its postinstall would download a Java of its own.
+VNU_JAR := tests/support/node_modules/vnu-jar/build/dist/vnu.jar
+
+vnu-install:
+	@if [ ! -f $(VNU_JAR) ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/support --ignore-scripts --no-audit --no-fund; \
+	  else echo "Note: the HTML check needs npm (apt-get install -y npm) and Java (default-jre-headless)" >&2; fi; \
+	fi
+
+# The HTML check alone: every main page, for each demo persona, through the Nu HTML Checker.
+vnu: $(VENV)/.installed-dev vnu-install
+	$(BIN)/python -m pytest -p no:randomly tests/childsys/test_html_valid.py
+
+test: $(VENV)/.installed-dev system-packages vnu-install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
 

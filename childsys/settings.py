@@ -167,7 +167,7 @@ if REDIS_URL:
         _config_error("REDIS_URL", "must look like redis://[:password@]host:6379/0")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "childsys.lib.cache.ResilientRedisCache",  # memory fallback while Redis is away
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "childsys",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -7,6 +7,7 @@ from datetime import date
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.text import slugify
 
 from communities.models import (
     AppreciativeInquiry,
@@ -19,6 +20,7 @@ from communities.models import (
     VisionStance,
 )
 from communities.models.direction import DEFAULT_PROMPTS
+from communities.services.submissions import SubmitOnceMixin
 
 
 def _helper(submit: str, *, action: str = "", form_tag: bool = True) -> FormHelper:
@@ -26,7 +28,8 @@ def _helper(submit: str, *, action: str = "", form_tag: bool = True) -> FormHelp
     helper.form_tag = form_tag
     if action:
         helper.form_action = action
-    helper.add_input(Submit("submit", submit))
+    # Each submit button its own id: several of these forms share a page.
+    helper.add_input(Submit("submit", submit, css_id=f"submit-{slugify(submit)}"))
     return helper
 
 
@@ -44,7 +47,7 @@ class PurposeForm(forms.Form):
         self.helper = _helper("Save purpose")
 
 
-class VisionDraftForm(forms.ModelForm):
+class VisionDraftForm(SubmitOnceMixin, forms.ModelForm):
     open_now = forms.BooleanField(
         label="Open it for stances now (members are notified)",
         required=False,
@@ -73,7 +76,7 @@ class VisionDraftForm(forms.ModelForm):
         self.helper = _helper("Save draft" if creating else "Save changes")
 
 
-class StanceForm(forms.ModelForm):
+class StanceForm(SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = VisionStance
         fields = ["stance", "comment"]
@@ -85,7 +88,9 @@ class StanceForm(forms.ModelForm):
     def __init__(self, *args, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stance"].choices = VisionStance.Stance.choices  # no empty choice for radios
-        self.helper = _helper("Save my stance", action=action)
+        # The template writes the <form action>: crispy would also copy a helper's action onto the radios' <div>.
+        self.action = action
+        self.helper = _helper("Save my stance", form_tag=False)
 
     def clean(self) -> dict:
         data = super().clean()

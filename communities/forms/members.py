@@ -7,6 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from communities.models import Community, Role, Tag
+from communities.services.submissions import SubmitOnceMixin
 
 
 class JoinRequestForm(forms.Form):
@@ -22,10 +23,10 @@ class JoinRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", "Ask to join"))
+        self.helper.add_input(Submit("submit", "Ask to join", css_id="submit-join"))
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SubmitOnceMixin, forms.Form):
     email = forms.EmailField(label="Email address", help_text="They need no account yet: the link lets them sign up.")
     role = forms.ChoiceField(label="Role", choices=[])
     message = forms.CharField(
@@ -38,7 +39,7 @@ class InvitationForm(forms.Form):
         self.fields["role"].initial = Role.MEMBER
         self.helper = FormHelper()
         self.helper.form_tag = False  # the templates write the <form> with its action
-        self.helper.add_input(Submit("submit", "Send invitation"))
+        self.helper.add_input(Submit("submit", "Send invitation", css_id="submit-invite"))
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -68,4 +69,4 @@ class ExpertiseForm(forms.Form):
         self.fields["tags"].queryset = Tag.objects.filter(community=community).order_by("name")
         self.helper = FormHelper()
         self.helper.form_tag = False  # the templates write the <form> with its action
-        self.helper.add_input(Submit("submit", "Save my expertise"))
+        self.helper.add_input(Submit("submit", "Save my expertise", css_id="submit-expertise"))

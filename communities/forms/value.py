@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 
 from communities.models import Community
@@ -46,7 +46,10 @@ class ReportPeriodForm(forms.Form):
                 Column("period", css_class="col-sm-4"),
                 Column("from", css_class="col-sm-3"),
                 Column("to", css_class="col-sm-3"),
-                Column(Submit("", "Show", css_class="mt-sm-4"), css_class="col-sm-2"),
+                # A plain button: no name, so the period's URL carries only the filter values.
+                Column(
+                    HTML('<button type="submit" class="btn btn-primary mt-sm-4">Show</button>'), css_class="col-sm-2"
+                ),
             )
         )
 

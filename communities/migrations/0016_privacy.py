@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0013_outbox_batches'),
+        ('communities', '0014_submissions'),
     ]
 
     operations = [

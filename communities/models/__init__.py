@@ -18,6 +18,7 @@ from .direction import (
 from .members import Invitation, JoinRequest
 from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
 from .security import SecurityEvent
+from .submissions import Submission
 from .users import User
 from .value import ValueReportDelivery
 from .vibrancy import Dimension, FocusDimension, VibrancyRound, VibrancyScore, VibrancyTally
@@ -44,6 +45,7 @@ __all__ = [
     "Role",
     "SecurityEvent",
     "StrategyVersion",
+    "Submission",
     "Tag",
     "User",
     "ValueProposition",

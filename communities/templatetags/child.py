@@ -41,3 +41,26 @@ def markdown_filter(text: str) -> str:
     from childsys.lib.markdown import render_markdown
 
     return mark_safe(render_markdown(text))
+
+
+@register.simple_tag
+def submit_token() -> str:
+    """The one-time token of a hand-written creating form (crispy forms get it from SubmitOnceMixin)."""
+    import uuid
+
+    from django.utils.html import format_html
+
+    return format_html('<input type="hidden" name="submit_token" value="{}">', uuid.uuid4())
+
+
+@register.filter
+def without_title(text: str, title: str) -> str:
+    """Markdown ``text`` without a first line that only repeats ``title`` (e.g. ``**Title.**``), shown above it."""
+
+    def bare(line: str) -> str:
+        return line.strip().strip("#*_ ").rstrip(".!:").strip().casefold()
+
+    lines = (text or "").lstrip("\n").splitlines()
+    if lines and bare(lines[0]) and bare(lines[0]) == bare(title or ""):
+        return "\n".join(lines[1:]).lstrip("\n")
+    return text

@@ -44,6 +44,7 @@ from communities.models import (
 from communities.selectors import direction as selectors
 from communities.services import direction as services
 from communities.services.direction import community_today
+from communities.services.submissions import AlreadySubmitted, submit_once
 
 
 def _ctx(access: CommunityAccess, **extra) -> dict:
@@ -176,14 +177,21 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         inquiry = form.cleaned_data.get("inquiry")
         check(inquiry is None or access.may_draft_from_inquiry())
-        draft = services.vision_draft_create(
-            community=community,
-            author=request.user,
-            title=form.cleaned_data["title"],
-            text=form.cleaned_data["text"],
-            open_for_stances=form.cleaned_data["open_now"],
-            inquiry=inquiry,
-        )
+        try:
+            draft = submit_once(
+                token=form.token(),
+                user=request.user,
+                create=lambda: services.vision_draft_create(
+                    community=community,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    text=form.cleaned_data["text"],
+                    open_for_stances=form.cleaned_data["open_now"],
+                    inquiry=inquiry,
+                ),
+            )
+        except AlreadySubmitted as repeat:
+            return redirect(repeat.target or _direction_url(access, "vision"))
         if draft.status == VisionDraft.Status.OPEN:
             messages.success(request, "Draft saved and opened for stances; members have been notified.")
         else:
@@ -315,9 +323,16 @@ def draft_stance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(draft)
     if not form.is_valid():
         return _render_draft(request, access, draft, stance_form=form)
-    services.vision_stance_set(
-        draft=draft, user=request.user, stance=form.cleaned_data["stance"], comment=form.cleaned_data["comment"]
-    )
+    try:
+        submit_once(
+            token=form.token(),
+            user=request.user,
+            create=lambda: services.vision_stance_set(
+                draft=draft, user=request.user, stance=form.cleaned_data["stance"], comment=form.cleaned_data["comment"]
+            ),
+        )
+    except AlreadySubmitted:
+        return redirect(draft)
     messages.success(request, "Your stance is recorded. You can change it while the draft is open.")
     return redirect(draft)
 

@@ -18,6 +18,7 @@ from communities.forms.members import ExpertiseForm, InvitationForm, JoinRequest
 from communities.models import ActivityLog, Community, Invitation, JoinRequest, Membership, Role
 from communities.selectors import members as selectors
 from communities.services import members as member_services
+from communities.services.submissions import AlreadySubmitted, submit_once
 
 ACTIVITY_PER_PAGE = 50
 
@@ -222,8 +223,15 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     form = _invitation_form(access, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "submit_token"}
         try:
-            invitation, _ = member_services.invitation_create(actor=access.membership, **form.cleaned_data)
+            invitation = submit_once(
+                token=form.token(),
+                user=request.user,
+                create=lambda: member_services.invitation_create(actor=access.membership, **fields)[0],
+            )
+        except AlreadySubmitted:
+            return _members_redirect(slug, "#invitations")
         except ValidationError as exc:
             form.add_error("email", exc)
         else:

@@ -8,6 +8,7 @@ from django import forms
 
 from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Tag
+from communities.services.submissions import SubmitOnceMixin
 from practice.forms.requests import MARKDOWN_HELP, TagChoiceField
 from practice.models import KIND_FIELDS, Artefact
 from practice.models.learning import PLAIN_TEXT_FIELDS
@@ -44,7 +45,7 @@ HELP: dict[str, str] = {
 }
 
 
-class ArtefactForm(PatientIdentifierGuard, forms.Form):
+class ArtefactForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
     """Write or edit one artefact of ``kind``: its title, its own parts, tags, and a note on the change."""
 
     title = forms.CharField(max_length=160, help_text="One line people will recognise in a list.")

@@ -9,6 +9,7 @@ from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 
 from communities.forms.privacy import PatientIdentifierGuard
+from communities.services.submissions import SubmitOnceMixin
 from practice.forms.requests import MARKDOWN_HELP
 from practice.models import MAX_POSTPONEMENTS, Advice, FollowUp, HelpRequest, Outcome
 
@@ -20,7 +21,7 @@ class AdviceChoiceField(forms.ModelMultipleChoiceField):
         return f"{who}: {words[:90]}{'…' if len(words) > 90 else ''}"
 
 
-class OutcomeForm(PatientIdentifierGuard, forms.Form):
+class OutcomeForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
     result = forms.ChoiceField(
         label="How did it turn out?",
         choices=Outcome.Result.choices,
@@ -93,6 +94,7 @@ class OutcomeForm(PatientIdentifierGuard, forms.Form):
             "do_differently",
             "helpful_advice",
             Fieldset("Learning and value", "share_as_learning", "share_kind", "story_consent"),
+            "submit_token",
         )
         self.helper.add_input(Submit("submit", "Save how it went"))
         self.phi_guard(community=help_request.community, fields=["what_worked", "what_didnt", "do_differently"])

@@ -8,6 +8,7 @@ from django import forms
 
 from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Tag
+from communities.services.submissions import SubmitOnceMixin
 from practice.models import AdviceResponse, HelpRequest
 from practice.services.requests import MAX_TAGS
 
@@ -19,7 +20,7 @@ class TagChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class HelpRequestForm(PatientIdentifierGuard, forms.ModelForm):
+class HelpRequestForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
     """Post (or edit) a problem; ``moderating`` adds the reason a facilitator must give."""
 
     tags = TagChoiceField(
@@ -63,7 +64,7 @@ class HelpRequestForm(PatientIdentifierGuard, forms.ModelForm):
         self.fields["tags"].queryset = Tag.objects.filter(community=community).order_by("name")
         self.fields["situation"].max_length = 10000
         self.fields["tried"].max_length = 10000
-        fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency")]
+        fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency"), "submit_token"]
         if moderating:
             self.fields["reason"].required = True
             fields.append("reason")
@@ -90,7 +91,7 @@ class HelpRequestForm(PatientIdentifierGuard, forms.ModelForm):
         return data
 
 
-class TextForm(PatientIdentifierGuard, forms.Form):
+class TextForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
     """Advice or a discussion message; ``moderating`` adds a reason."""
 
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, help_text=MARKDOWN_HELP)
@@ -128,7 +129,7 @@ class ResponseForm(PatientIdentifierGuard, forms.Form):
         self.phi_guard(community=community, fields=["note"])
 
 
-class CommentForm(PatientIdentifierGuard, forms.Form):
+class CommentForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
     body = forms.CharField(max_length=4000)
 
     def __init__(self, *args, community: Community | None = None, **kwargs):

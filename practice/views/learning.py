@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
 from communities.services import privacy
+from communities.services.submissions import AlreadySubmitted, submit_once
 from practice.forms.learning import ArtefactForm, PathAddForm, PathMoveForm, PathReadForm, UnpublishForm
 from practice.forms.requests import HelpRequestForm
 from practice.models import KIND_FIELDS, Artefact, HelpRequest, NewcomerPathItem, Outcome
@@ -156,15 +157,21 @@ def learning_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = ArtefactForm(request.POST or None, community=access.community, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            artefact = services.artefact_create(
-                community=access.community,
-                author=request.user,
-                kind=kind,
-                title=form.cleaned_data["title"],
-                fields=form.part_values(),
-                tags=form.cleaned_data["tags"],
-                new_tags=form.cleaned_data["new_tags"],
+            artefact = submit_once(
+                token=form.token(),
+                user=request.user,
+                create=lambda: services.artefact_create(
+                    community=access.community,
+                    author=request.user,
+                    kind=kind,
+                    title=form.cleaned_data["title"],
+                    fields=form.part_values(),
+                    tags=form.cleaned_data["tags"],
+                    new_tags=form.cleaned_data["new_tags"],
+                ),
             )
+        except AlreadySubmitted as repeat:
+            return redirect(repeat.target or reverse("practice:learning", kwargs={"slug": slug}))
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:

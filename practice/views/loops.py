@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from communities.access import CommunityAccess, community_for_member
 from communities.services import privacy
+from communities.services.submissions import AlreadySubmitted, submit_once
 from practice.forms.loops import OutcomeForm
 from practice.models import FollowUp, HelpRequest, Outcome
 from practice.services import loops
@@ -45,18 +46,24 @@ def outcome(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            recorded = loops.outcome_record(
-                help_request=help_request,
-                author=request.user,
-                result=data["result"],
-                what_worked=data["what_worked"],
-                what_didnt=data["what_didnt"],
-                do_differently=data["do_differently"],
-                helpful_advice=data["helpful_advice"],
-                share_as_learning=data["share_as_learning"],
-                share_kind=data["share_kind"],
-                story_consent=data["story_consent"],
+            recorded = submit_once(
+                token=form.token(),
+                user=request.user,
+                create=lambda: loops.outcome_record(
+                    help_request=help_request,
+                    author=request.user,
+                    result=data["result"],
+                    what_worked=data["what_worked"],
+                    what_didnt=data["what_didnt"],
+                    do_differently=data["do_differently"],
+                    helpful_advice=data["helpful_advice"],
+                    share_as_learning=data["share_as_learning"],
+                    share_kind=data["share_kind"],
+                    story_consent=data["story_consent"],
+                ),
             )
+        except AlreadySubmitted as repeat:
+            return redirect(_loop_anchor(help_request, "outcome") if repeat.target else _loop_anchor(help_request))
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:

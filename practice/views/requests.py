@@ -18,6 +18,7 @@ from childsys.lib import ratelimit
 from communities.access import MODERATOR, CommunityAccess, community_for_member
 from communities.models import Role
 from communities.services import privacy
+from communities.services.submissions import AlreadySubmitted, check_not_submitted, submit_once
 from practice.forms.learning import SecondarySubmit
 from practice.forms.requests import (
     CommentForm,
@@ -121,22 +122,32 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
     if previewing:
         form, suggestions = learning_preview(request, community)
     elif request.method == "POST" and form.is_valid():
+        try:
+            check_not_submitted(token=form.token(), user=request.user)
+        except AlreadySubmitted as repeat:
+            return redirect(repeat.target or reverse("practice:request-list", kwargs={"slug": slug}))
         limited = _rate_limited(request, "practice.request", services.REQUEST_RATE)
         if limited:
             form.add_error(None, limited)
             status = 429
         else:
             try:
-                help_request = services.help_request_create(
-                    community=community,
-                    author=request.user,
-                    title=form.cleaned_data["title"],
-                    situation=form.cleaned_data["situation"],
-                    tried=form.cleaned_data["tried"],
-                    tags=form.cleaned_data["tags"],
-                    new_tags=form.cleaned_data["new_tags"],
-                    urgency=form.cleaned_data["urgency"],
+                help_request = submit_once(
+                    token=form.token(),
+                    user=request.user,
+                    create=lambda: services.help_request_create(
+                        community=community,
+                        author=request.user,
+                        title=form.cleaned_data["title"],
+                        situation=form.cleaned_data["situation"],
+                        tried=form.cleaned_data["tried"],
+                        tags=form.cleaned_data["tags"],
+                        new_tags=form.cleaned_data["new_tags"],
+                        urgency=form.cleaned_data["urgency"],
+                    ),
                 )
+            except AlreadySubmitted as repeat:
+                return redirect(repeat.target or reverse("practice:request-list", kwargs={"slug": slug}))
             except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
             else:
@@ -316,12 +327,22 @@ def advice_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = TextForm(request.POST, action=action, community=access.community)
     if not form.is_valid():
         return _render_detail(request, access, pk, advice_form=form, status=400)
-    limited = _rate_limited(request, "practice.advice", services.ADVICE_RATE)
-    if limited:
-        form.add_error(None, limited)
-        return _render_detail(request, access, pk, advice_form=form, status=429)
     try:
-        advice = services.advice_create(help_request=help_request, author=request.user, body=form.cleaned_data["body"])
+        check_not_submitted(token=form.token(), user=request.user)
+        limited = _rate_limited(request, "practice.advice", services.ADVICE_RATE)
+        if limited:
+            form.add_error(None, limited)
+            return _render_detail(request, access, pk, advice_form=form, status=429)
+        advice = submit_once(
+            token=form.token(),
+            user=request.user,
+            create=lambda: services.advice_create(
+                help_request=help_request, author=request.user, body=form.cleaned_data["body"]
+            ),
+        )
+    except AlreadySubmitted as repeat:
+        anchor = f"#advice-{repeat.target.pk}" if repeat.target is not None else ""
+        return redirect(f"{help_request.get_absolute_url()}{anchor}")
     except ValidationError as exc:
         form.add_error(None, _error_text(exc))
         return _render_detail(request, access, pk, advice_form=form, status=400)
@@ -439,12 +460,20 @@ def comment_create(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
     form = CommentForm(request.POST, community=access.community)
     if not form.is_valid():
         return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=400)
-    limited = _rate_limited(request, "practice.advice", services.ADVICE_RATE)
-    if limited:
-        form.add_error(None, limited)
-        return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=429)
     try:
-        comment = services.comment_create(advice=advice, author=request.user, body=form.cleaned_data["body"])
+        check_not_submitted(token=form.token(), user=request.user)
+        limited = _rate_limited(request, "practice.advice", services.ADVICE_RATE)
+        if limited:
+            form.add_error(None, limited)
+            return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=429)
+        comment = submit_once(
+            token=form.token(),
+            user=request.user,
+            create=lambda: services.comment_create(advice=advice, author=request.user, body=form.cleaned_data["body"]),
+        )
+    except AlreadySubmitted as repeat:
+        anchor = f"#comment-{repeat.target.pk}" if repeat.target is not None else ""
+        return redirect(f"{advice.request.get_absolute_url()}{anchor}")
     except ValidationError as exc:
         form.add_error(None, _error_text(exc))
         return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=400)

@@ -115,7 +115,7 @@ def test_it_uses_postgres_and_redis_when_configured(tmp_path):
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
         "redis://127.0.0.1:6379/0",
-        "django.core.cache.backends.redis.RedisCache",
+        "childsys.lib.cache.ResilientRedisCache",
     ]
 
 

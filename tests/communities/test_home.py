@@ -188,3 +188,30 @@ def test_it_seeds_the_direction_demo_story_once(db, as_user):
     assert "no patient in our hospital is harmed twice" in html
     assert "Learning travels faster than incidents" in html
     assert "1 overdue" in html
+
+
+@pytest.mark.parametrize(
+    "first_line", ["**Learning travels faster.**", "# Learning travels faster", "Learning travels faster"]
+)
+def test_it_shows_the_adopted_visions_title_once(community, sponsor, facilitator, member, as_user, first_line):
+    draft = VisionDraftFactory(
+        community=community,
+        author=facilitator,
+        title="Learning travels faster",
+        text=f"{first_line}\n\n- Every question answered within 48 hours.",
+    )
+    services.vision_adopt(draft=draft, actor=sponsor)
+    html = as_user(member).get(_home(community)).content.decode()
+    section = html[html.index('aria-labelledby="home-vision-heading"') :]
+    section = section[: section.index("</section>")]
+    assert section.count("Learning travels faster") == 1
+    assert "Every question answered within 48 hours." in section
+
+
+def test_it_keeps_a_first_line_that_says_more_than_the_title(community, sponsor, facilitator, member, as_user):
+    draft = VisionDraftFactory(
+        community=community, author=facilitator, title="No harm twice", text="No harm twice, on any ward.\n\nMore."
+    )
+    services.vision_adopt(draft=draft, actor=sponsor)
+    html = as_user(member).get(_home(community)).content.decode()
+    assert "No harm twice, on any ward." in html
