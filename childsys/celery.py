@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
         "task": "practice.tasks.send_due_follow_ups",
         "schedule": 60.0,
     },
+    "send-session-reminders": {
+        "task": "practice.tasks.send_session_reminders",
+        "schedule": 60.0,
+    },
     "send-weekly-digests": {
         "task": "practice.tasks.send_weekly_digests",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),

@@ -226,6 +226,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10)
 # An outbox row left "sending" this long (its worker died, SQLite only) is sent again.
 OUTBOX_STALE_CLAIM_SECONDS = _int("OUTBOX_STALE_CLAIM_SECONDS", 600)
+# Practice sessions: reminders to those going or maybe, this long before each occurrence.
+SESSION_REMINDER_DAY_HOURS = _int("SESSION_REMINDER_DAY_HOURS", 24)
+SESSION_REMINDER_HOUR_MINUTES = _int("SESSION_REMINDER_HOUR_MINUTES", 60)
 
 # --- Accounts (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "communities.User"

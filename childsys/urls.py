@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("communities.urls")),
     path("c/<slug:slug>/", include("practice.urls")),
+    path("", include("practice.urls_calendar")),
 ]
 
 handler403 = "childsys.lib.errors.permission_denied"

@@ -28,6 +28,7 @@ class PracticeConfig(AppConfig):
                     "Requests", "practice:request-list", active_prefix="practice:request", after="communities:vibrancy"
                 ),
                 tab("Learning", "practice:learning"),
+                tab("Sessions", "practice:session-list", active_prefix="practice:session"),
             ],
         )
         sections.register(

@@ -31,3 +31,11 @@ def send_weekly_digests() -> int:
     from practice.services import loops
 
     return loops.weekly_digests_send()
+
+
+@shared_task
+def send_session_reminders() -> int:
+    """Sweep practice sessions: remind those going or maybe the day before and an hour before."""
+    from practice.services import sessions
+
+    return sessions.session_reminders_send_due()

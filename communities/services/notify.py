@@ -97,11 +97,13 @@ def queue_email(
     context: dict,
     message_id: str | None = None,
     to: str | None = None,
+    alternatives: list[tuple[str, str]] | None = None,
 ) -> OutboundEmail:
     """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` and put the email in the outbox.
 
     ``user=None, to=address`` sends to someone who may have no account yet (an invitation): such an
     email is a one-off the person did not subscribe to, so it carries no unsubscribe link or header.
+    ``alternatives`` are further parts, ``(content, mimetype)``: a ``text/calendar; method=REQUEST`` invitation.
     """
     if user is None and not to:
         raise ValueError("queue_email needs a user or a to= address")
@@ -116,6 +118,7 @@ def queue_email(
         body_html=html,
         message_id=message_id or new_message_id(),
         headers=headers,
+        alternatives=[list(a) for a in alternatives or ()],
     )
 
 
@@ -182,6 +185,7 @@ def notify(
     message_id_for: Callable[[User], str] | None = None,
     modes: dict[int, str] | None = None,
     now: datetime | None = None,
+    alternatives_for: Callable[[User], list[tuple[str, str]]] | None = None,
 ) -> list[Notification]:
     """Tell ``recipients`` (minus ``actor`` and deactivated accounts) in the inbox, and by email per their preference.
 
@@ -219,7 +223,14 @@ def notify(
     if len(immediate) <= RENDER_NOW_LIMIT:
         for user in immediate:
             message_id = message_id_for(user) if message_id_for else None
-            queue_email(user=user, category=category, template=email_template, context=context, message_id=message_id)
+            queue_email(
+                user=user,
+                category=category,
+                template=email_template,
+                context=context,
+                message_id=message_id,
+                alternatives=alternatives_for(user) if alternatives_for else None,
+            )
     else:
         encoded = _encode(context)
         OutboundEmail.objects.bulk_create(
@@ -232,6 +243,7 @@ def notify(
                 template=email_template,
                 context=encoded,
                 message_id=message_id_for(user) if message_id_for else new_message_id(),
+                alternatives=[list(a) for a in alternatives_for(user)] if alternatives_for else [],
                 created_at=now,
             )
             for user in immediate

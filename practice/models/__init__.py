@@ -18,6 +18,14 @@ from .requests import (
     Kudos,
     Nudge,
 )
+from .sessions import (
+    CalendarFeed,
+    PracticeSession,
+    SessionAgendaItem,
+    SessionAttendance,
+    SessionReminder,
+    SessionRSVP,
+)
 
 __all__ = [
     "ALL_TEXT_FIELDS",
@@ -28,6 +36,7 @@ __all__ = [
     "AdviceResponse",
     "Artefact",
     "ArtefactVersion",
+    "CalendarFeed",
     "DiscussionComment",
     "FollowUp",
     "FollowUpReminder",
@@ -37,4 +46,9 @@ __all__ = [
     "NewcomerPathRead",
     "Nudge",
     "Outcome",
+    "PracticeSession",
+    "SessionAgendaItem",
+    "SessionAttendance",
+    "SessionRSVP",
+    "SessionReminder",
 ]
