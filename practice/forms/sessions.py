@@ -146,3 +146,34 @@ class RSVPForm(forms.Form):
 
 class OccurrenceForm(forms.Form):
     start = forms.DateTimeField(error_messages={"required": "Choose the occurrence to cancel."})
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class AttendanceForm(forms.Form):
+    attendees = MemberChoiceField(
+        label="Who attended",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Those who said going or maybe are ticked; tick walk-ins too.",
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What was discussed and learned. " + MARKDOWN_HELP,
+    )
+
+    def __init__(self, *args, session: PracticeSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        from communities.models import User
+
+        self.fields["attendees"].queryset = User.objects.filter(
+            memberships__community=session.community, is_active=True
+        ).order_by("display_name", "id")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Save attendance and notes"))

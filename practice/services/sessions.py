@@ -24,7 +24,15 @@ from communities.models import Category, Community, Role, User
 from communities.services.community import activity_record
 from communities.services.notify import notify
 from practice import ics
-from practice.models import CalendarFeed, PracticeSession, SessionReminder, SessionRSVP
+from practice.models import (
+    Artefact,
+    CalendarFeed,
+    PracticeSession,
+    SessionAgendaItem,
+    SessionAttendance,
+    SessionReminder,
+    SessionRSVP,
+)
 
 FEED_SALT = "practice.calendar-feed"
 SCHEDULE_FIELDS = (
@@ -368,3 +376,106 @@ def _send_reminder(
         now=now,
     )
     return 1
+
+
+# --- after the session -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_record(
+    *, session: PracticeSession, actor: User, attendees: list[User], notes: str, now: datetime | None = None
+) -> list[SessionAttendance]:
+    """Who was there (the RSVPs plus walk-ins) and the notes; replaces what was recorded before."""
+    now = now or timezone.now()
+    _require_scheduler(session.community, actor)
+    if session.is_cancelled:
+        raise ValidationError("This session was cancelled: nobody attended.")
+    if session.starts_at > now:
+        raise ValidationError("Attendance is recorded once the session has started.")
+    member_ids = set(session.community.memberships.values_list("user_id", flat=True))
+    outsiders = [u for u in attendees if u.pk not in member_ids]
+    if outsiders:
+        raise ValidationError("Only members of the community can be recorded as attending.")
+    answered = set(
+        session.rsvps.filter(answer__in=[SessionRSVP.Answer.GOING, SessionRSVP.Answer.MAYBE]).values_list(
+            "user_id", flat=True
+        )
+    )
+    session.attendance.exclude(user__in=attendees).delete()
+    existing = set(session.attendance.values_list("user_id", flat=True))
+    SessionAttendance.objects.bulk_create(
+        SessionAttendance(session=session, user=u, walk_in=u.pk not in answered, recorded_by=actor, recorded_at=now)
+        for u in attendees
+        if u.pk not in existing
+    )
+    session.notes = notes
+    session.updated_at = now
+    session.save(update_fields=["notes", "updated_at"])
+    activity_record(
+        community=session.community,
+        actor=actor,
+        action="session",
+        summary=f"Attendance recorded: {len(attendees)} at {session.title}",
+        now=now,
+    )
+    return list(session.attendance.all())
+
+
+@transaction.atomic
+def summary_write_up(*, session: PracticeSession, actor: User, now: datetime | None = None) -> Artefact:
+    """ "Write up as summary": a draft Summary / highlights from the notes, linked to the session and to the
+    requests on its agenda; it then flows through captured learning's review and publication."""
+    from practice.services import learning
+
+    now = now or timezone.now()
+    _require_scheduler(session.community, actor)
+    if session.summary_id:
+        return session.summary
+    if not session.notes.strip():
+        raise ValidationError("Write the notes of the session first: they become the key points of the summary.")
+    requests = [
+        item.request
+        for item in session.agenda.filter(
+            status=SessionAgendaItem.Status.ACCEPTED, request__isnull=False
+        ).select_related("request")
+    ]
+    local = timezone.localtime(session.starts_at, session.community.tzinfo)
+    artefact = learning.artefact_create(
+        community=session.community,
+        author=actor,
+        kind=Artefact.Kind.SUMMARY,
+        title=f"{session.title}: highlights",
+        fields={"period": f"{session.get_kind_display()} of {local:%d %b %Y}", "key_points": session.notes},
+        source_requests=requests,
+        note="Written up from the session's notes",
+        now=now,
+    )
+    session.summary = artefact
+    session.save(update_fields=["summary"])
+    return artefact
+
+
+def summary_published(*, artefact: Artefact, now: datetime) -> int:
+    """Tell the members who missed the session that its summary is published (once per session)."""
+    session = PracticeSession.objects.filter(summary=artefact).select_related("community").first()
+    if session is None:
+        return 0
+    if not PracticeSession.objects.filter(pk=session.pk, missed_notified_at__isnull=True).update(
+        missed_notified_at=now
+    ):
+        return 0
+    missed = list(
+        User.objects.filter(memberships__community=session.community, is_active=True).exclude(
+            session_attendance__session=session
+        )
+    )
+    notify(
+        recipients=missed,
+        category=Category.LEARNING,
+        title=f"You missed “{session.title}”: its summary is published",
+        body="The key points of the session, for those who could not be there.",
+        url=artefact.get_absolute_url(),
+        community=session.community,
+        now=now,
+    )
+    return len(missed)

@@ -16,14 +16,16 @@ from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
 from communities.services.notify import absolute_url
 from practice import ics
-from practice.forms.sessions import OccurrenceForm, RSVPForm, SessionForm
+from practice.forms.sessions import AttendanceForm, OccurrenceForm, RSVPForm, SessionForm
 from practice.models import PracticeSession
 from practice.selectors import sessions as selectors
 from practice.services import sessions as services
 
 
 def _get_session(access: CommunityAccess, pk: int) -> PracticeSession:
-    return get_object_or_404(PracticeSession.objects.select_related("community"), pk=pk, community=access.community)
+    return get_object_or_404(
+        PracticeSession.objects.select_related("community", "summary"), pk=pk, community=access.community
+    )
 
 
 def _context(access: CommunityAccess, **extra) -> dict:
@@ -140,6 +142,48 @@ def session_rsvp(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Your answer: {rsvp.get_answer_display().lower()}.")
     return redirect(f"{session.get_absolute_url()}#rsvp")
+
+
+@login_required
+def session_attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """After the session: who attended (from the RSVPs, plus walk-ins) and the notes."""
+    access = community_for_member(request, slug, Role.CORE)
+    session = _get_session(access, pk)
+    recorded = list(session.attendance.values_list("user_id", flat=True))
+    if not recorded:
+        recorded = list(session.rsvps.filter(answer__in=["going", "maybe"]).values_list("user_id", flat=True))
+    form = AttendanceForm(
+        request.POST or None, session=session, initial={"attendees": recorded, "notes": session.notes}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_record(
+                session=session,
+                actor=request.user,
+                attendees=list(form.cleaned_data["attendees"]),
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, "Attendance and notes saved.")
+            return redirect(session)
+    return render(request, "practice/sessions/attendance.html", _context(access, session=session, form=form))
+
+
+@login_required
+@require_POST
+def session_write_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """ "Write up as summary": a draft Summary / highlights from the notes, to edit and publish in Learning."""
+    access = community_for_member(request, slug, Role.CORE)
+    session = _get_session(access, pk)
+    try:
+        artefact = services.summary_write_up(session=session, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(session)
+    messages.success(request, "A draft summary is ready: check it, then publish it for those who missed the session.")
+    return redirect(artefact)
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:

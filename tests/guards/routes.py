@@ -212,6 +212,8 @@ ROUTES: dict[str, Route] = {
     "practice:session-cancel": action(CORE_ACTION, pk="practice_session"),
     "practice:session-occurrence-cancel": action(CORE_ACTION, pk="practice_session"),
     "practice:session-rsvp": action(MEMBER_ACTION, pk="practice_session"),
+    "practice:session-attendance": page(CORE_PAGE, pk="practice_session"),
+    "practice:session-write-up": action(CORE_ACTION, pk="practice_session"),
     "practice:session-ics": page(MEMBER_PAGE, pk="practice_session"),
     # A member's calendar feed: the signed token is the credential (calendar apps send no cookie); the
     # sponsor's token. Wrong and revoked tokens: tests/practice/test_session_calendar.py.
