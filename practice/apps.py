@@ -17,7 +17,7 @@ class PracticeConfig(AppConfig):
         from practice.demo import requests as demo_requests
         from practice.demo import sessions as demo_sessions
         from practice.demo import value as demo_value
-        from practice.sections import learning, loops, requests, value
+        from practice.sections import learning, loops, requests, sessions, value
         from practice.selectors import value as value_selectors
 
         signals.connect()
@@ -47,6 +47,7 @@ class PracticeConfig(AppConfig):
                 Slot("practice-health", requests.dashboard_practice_health, after="vibrancy"),
                 Slot("learning-loops", loops.dashboard_learning_loops),
                 Slot("captured-learning", learning.dashboard_learning),
+                Slot("practice-sessions", sessions.dashboard_sessions),
             ],
         )
         # The sponsor's value report: the page lives in communities; these parts come first.

@@ -63,6 +63,11 @@ urlpatterns = [
     path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
     path("sessions/<int:pk>/cancel-occurrence/", sessions.session_occurrence_cancel, name="session-occurrence-cancel"),
     path("sessions/<int:pk>/rsvp/", sessions.session_rsvp, name="session-rsvp"),
+    path("sessions/<int:pk>/agenda/", sessions.session_agenda, name="session-agenda"),
+    path("sessions/<int:pk>/propose/", sessions.session_propose, name="session-propose"),
+    path(
+        "sessions/<int:pk>/agenda/<int:item_pk>/decide/", sessions.session_agenda_decide, name="session-agenda-decide"
+    ),
     path("sessions/<int:pk>/attendance/", sessions.session_attendance, name="session-attendance"),
     path("sessions/<int:pk>/write-up/", sessions.session_write_up, name="session-write-up"),
     path("sessions/<int:pk>/event.ics", sessions.session_ics, name="session-ics"),

@@ -177,3 +177,48 @@ class AttendanceForm(forms.Form):
         ).order_by("display_name", "id")
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save attendance and notes"))
+
+
+class AgendaPullForm(forms.Form):
+    requests = forms.ModelMultipleChoiceField(
+        label="Requests", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label="Topics of the learning agenda", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        from communities.models import Tag
+        from practice.models import HelpRequest
+
+        super().__init__(*args, **kwargs)
+        self.fields["requests"].queryset = HelpRequest.objects.filter(pk__in=[r.pk for r in candidates.requests])
+        self.fields["tags"].queryset = Tag.objects.filter(pk__in=[t.pk for t in candidates.tags])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("requests") and not data.get("tags"):
+            raise forms.ValidationError("Tick at least one request or topic to add.")
+        return data
+
+
+class ProposeForm(forms.Form):
+    request = forms.ModelChoiceField(
+        label="My request", queryset=None, error_messages={"required": "Choose one of your requests."}
+    )
+    reason = forms.CharField(
+        label="Why the group should work on it",
+        max_length=300,
+        widget=forms.TextInput(),
+        error_messages={"required": "Say in a few words why the group should work on it."},
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        from practice.models import HelpRequest
+
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = HelpRequest.objects.filter(pk__in=[r.pk for r in choices])
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
-from communities.models import Community, User
-from practice.models import PracticeSession, SessionAgendaItem, SessionAttendance, SessionRSVP
+from communities.models import Community, Tag, User
+from practice.models import Advice, HelpRequest, PracticeSession, SessionAgendaItem, SessionAttendance, SessionRSVP
 
 FEED_PAST_DAYS = 90
 
@@ -110,3 +110,111 @@ def feed_sessions(*, user: User, now: datetime) -> tuple[list[PracticeSession], 
         SessionRSVP.objects.filter(user=user, session__in=[s.pk for s in sessions]).values_list("session_id", "answer")
     )
     return sessions, answers
+
+
+AGENDA_TAG_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AgendaCandidates:
+    requests: list[HelpRequest]  # open, unanswered first, then overdue, then the rest
+    tags: list[Tag]  # the learning agenda: the most asked-about topics of the last 90 days
+
+
+def agenda_candidates(*, session: PracticeSession, now: datetime, limit: int = 30) -> AgendaCandidates:
+    """What facilitators can pull into a session's agenda (two queries)."""
+    community = session.community
+    on_agenda = session.agenda.filter(request=OuterRef("pk"), status=SessionAgendaItem.Status.ACCEPTED)
+    requests = list(
+        HelpRequest.objects.filter(community=community, status__in=HelpRequest.ACTIVE, hidden_at__isnull=True)
+        .exclude(Exists(on_agenda))
+        .annotate(
+            answered=Exists(Advice.objects.filter(request=OuterRef("pk"), hidden_at__isnull=True)),
+        )
+        .select_related("author")
+        .order_by("answered", "response_due_at", "id")[:limit]
+    )
+    tags = list(
+        Tag.objects.filter(community=community)
+        .annotate(
+            asked=Count("help_requests", filter=Q(help_requests__created_at__gte=now - timedelta(days=AGENDA_TAG_DAYS)))
+        )
+        .filter(asked__gt=0)
+        .order_by("-asked", "name")[:5]
+    )
+    return AgendaCandidates(requests=requests, tags=tags)
+
+
+def my_proposable_requests(*, session: PracticeSession, user: User) -> list[HelpRequest]:
+    """The member's own open requests not yet proposed for this session (one query)."""
+    return list(
+        HelpRequest.objects.filter(
+            community=session.community, author=user, status__in=HelpRequest.ACTIVE, hidden_at__isnull=True
+        )
+        .exclude(session_agenda__session=session)
+        .order_by("-created_at")[:20]
+    )
+
+
+DASHBOARD_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    planned: int  # sessions (not cancelled) that started in the window
+    held: int  # of those, with attendance recorded
+    cancelled: int
+    attendance_per_session: float | None
+    per_month: list[tuple[str, int, int]]  # (month, sessions held, attendees)
+    newcomers: int  # members who joined in the last 30 days
+    newcomers_attended: int  # of those, how many came to a session since joining
+
+
+def session_figures(*, community: Community, now: datetime) -> SessionFigures:
+    """The dashboard's practice sessions: held against planned, attendance per session and month, newcomers'
+    first session (three queries)."""
+    from django.db.models.functions import TruncMonth
+
+    from communities.models import Membership
+
+    since = now - timedelta(days=30 * DASHBOARD_MONTHS)
+    window = PracticeSession.objects.filter(community=community, starts_at__gte=since, starts_at__lt=now)
+    rows = list(
+        window.annotate(attendees=Count("attendance"), month=TruncMonth("starts_at", tzinfo=community.tzinfo)).values(
+            "status", "attendees", "month"
+        )
+    )
+    live = [r for r in rows if r["status"] == PracticeSession.Status.SCHEDULED]
+    held = [r for r in live if r["attendees"]]
+    months: dict[str, list[int]] = {}
+    for r in held:
+        key = r["month"].strftime("%Y-%m")
+        months.setdefault(key, [0, 0])
+        months[key][0] += 1
+        months[key][1] += r["attendees"]
+    newcomers = Membership.objects.filter(community=community).newcomers(now=now)
+    counts = newcomers.aggregate(
+        total=Count("pk"),
+        attended=Count(
+            "pk",
+            filter=Q(
+                Exists(
+                    SessionAttendance.objects.filter(
+                        session__community=community,
+                        user=OuterRef("user"),
+                        session__starts_at__gte=OuterRef("joined_at"),
+                    )
+                )
+            ),
+        ),
+    )
+    total = sum(r["attendees"] for r in held)
+    return SessionFigures(
+        planned=len(live),
+        held=len(held),
+        cancelled=len(rows) - len(live),
+        attendance_per_session=total / len(held) if held else None,
+        per_month=[(m, n, a) for m, (n, a) in sorted(months.items())],
+        newcomers=counts["total"],
+        newcomers_attended=counts["attended"],
+    )

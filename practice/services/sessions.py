@@ -27,6 +27,7 @@ from practice import ics
 from practice.models import (
     Artefact,
     CalendarFeed,
+    HelpRequest,
     PracticeSession,
     SessionAgendaItem,
     SessionAttendance,
@@ -479,3 +480,108 @@ def summary_published(*, artefact: Artefact, now: datetime) -> int:
         now=now,
     )
     return len(missed)
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+def _next_position(session: PracticeSession) -> int:
+    last = session.agenda.order_by("-position").values_list("position", flat=True).first()
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def agenda_pull(
+    *, session: PracticeSession, actor: User, requests: list[HelpRequest], tags: list, now: datetime | None = None
+) -> int:
+    """The core group and above put requests and learning-agenda tags on the agenda; returns how many were added."""
+    now = now or timezone.now()
+    _require_scheduler(session.community, actor)
+    if any(r.community_id != session.community_id for r in requests) or any(
+        t.community_id != session.community_id for t in tags
+    ):
+        raise ValidationError("Only this community's requests and topics go on its agenda.")
+    position = _next_position(session)
+    added = 0
+    for request in requests:
+        item, created = SessionAgendaItem.objects.get_or_create(
+            session=session,
+            request=request,
+            defaults={"added_by": actor, "added_at": now, "position": position + added},
+        )
+        if not created and item.status != SessionAgendaItem.Status.ACCEPTED:
+            item.status = SessionAgendaItem.Status.ACCEPTED
+            item.save(update_fields=["status"])
+        added += created
+    have = set(session.agenda.filter(tag__isnull=False).values_list("tag_id", flat=True))
+    for tag in tags:
+        if tag.pk not in have:
+            SessionAgendaItem.objects.create(
+                session=session, tag=tag, added_by=actor, added_at=now, position=position + added
+            )
+            added += 1
+    return added
+
+
+@transaction.atomic
+def agenda_propose(
+    *, session: PracticeSession, user: User, request: HelpRequest, reason: str, now: datetime | None = None
+) -> SessionAgendaItem:
+    """A member proposes their own request for the session, with a reason; facilitators accept or decline."""
+    now = now or timezone.now()
+    access_rules.check(CommunityAccess.of(session.community, user).is_member, "Only members propose.")
+    if request.community_id != session.community_id or request.author_id != user.pk:
+        raise ValidationError("You can propose your own requests of this community.")
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise ValidationError("Say in a few words why the group should work on it.")
+    if session.is_cancelled or session.last_end <= now:
+        raise ValidationError("This session takes no more proposals.")
+    if session.agenda.filter(request=request).exists():
+        raise ValidationError("That request is already proposed or on the agenda.")
+    item = SessionAgendaItem.objects.create(
+        session=session,
+        request=request,
+        reason=reason[:300],
+        status=SessionAgendaItem.Status.PROPOSED,
+        added_by=user,
+        added_at=now,
+        position=_next_position(session),
+    )
+    facilitators = User.objects.filter(
+        memberships__community=session.community, memberships__role__in=[Role.FACILITATOR, Role.SPONSOR, Role.CORE]
+    )
+    notify(
+        recipients=list(facilitators),
+        category=Category.SESSIONS,
+        title=f"Proposed for “{session.title}”: {request.title}",
+        body=reason,
+        url=session.get_absolute_url(),
+        community=session.community,
+        actor=user,
+        now=now,
+    )
+    return item
+
+
+@transaction.atomic
+def agenda_decide(*, item: SessionAgendaItem, actor: User, accept: bool, now: datetime | None = None) -> bool:
+    """Accept or decline a member's proposal; the proposer is told. False when it was already decided."""
+    now = now or timezone.now()
+    session = item.session
+    _require_scheduler(session.community, actor)
+    status = SessionAgendaItem.Status.ACCEPTED if accept else SessionAgendaItem.Status.DECLINED
+    if not SessionAgendaItem.objects.filter(pk=item.pk, status=SessionAgendaItem.Status.PROPOSED).update(status=status):
+        return False
+    if item.added_by is not None:
+        verdict = "is on the agenda of" if accept else "was not taken up for"
+        notify(
+            recipients=[item.added_by],
+            category=Category.SESSIONS,
+            title=f"Your request {verdict} “{session.title}”",
+            url=session.get_absolute_url(),
+            community=session.community,
+            actor=actor,
+            now=now,
+        )
+    return True

@@ -16,8 +16,16 @@ from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
 from communities.services.notify import absolute_url
 from practice import ics
-from practice.forms.sessions import AttendanceForm, OccurrenceForm, RSVPForm, SessionForm
-from practice.models import PracticeSession
+from practice.forms.sessions import (
+    AgendaPullForm,
+    AttendanceForm,
+    DecideForm,
+    OccurrenceForm,
+    ProposeForm,
+    RSVPForm,
+    SessionForm,
+)
+from practice.models import PracticeSession, SessionAgendaItem
 from practice.selectors import sessions as selectors
 from practice.services import sessions as services
 
@@ -58,12 +66,15 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
 def session_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     session = _get_session(access, pk)
-    page = selectors.session_page(session=session, user=request.user, now=timezone.now())
+    now = timezone.now()
+    page = selectors.session_page(session=session, user=request.user, now=now)
+    proposable = selectors.my_proposable_requests(session=session, user=request.user) if page.upcoming_starts else []
     return render(
         request,
         "practice/sessions/detail.html",
         _context(
             access,
+            proposable=proposable,
             session=session,
             page=page,
             when=services.local_when(session),
@@ -184,6 +195,93 @@ def session_write_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(session)
     messages.success(request, "A draft summary is ready: check it, then publish it for those who missed the session.")
     return redirect(artefact)
+
+
+@login_required
+def session_agenda(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Pull open, unanswered and overdue requests and the learning agenda's top topics into the agenda."""
+    access = community_for_member(request, slug, Role.CORE)
+    session = _get_session(access, pk)
+    now = timezone.now()
+    candidates = selectors.agenda_candidates(session=session, now=now)
+    form = AgendaPullForm(request.POST if request.method == "POST" else None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.agenda_pull(
+                session=session,
+                actor=request.user,
+                # In the order they were offered: unanswered first, then the most overdue.
+                requests=[r for r in candidates.requests if r in form.cleaned_data["requests"]],
+                tags=[t for t in candidates.tags if t in form.cleaned_data["tags"]],
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Added to the agenda: {added}.")
+            return redirect(session)
+    return render(
+        request,
+        "practice/sessions/agenda.html",
+        _context(access, session=session, form=form, candidates=candidates, now=now),
+    )
+
+
+@login_required
+@require_POST
+def session_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    session = _get_session(access, pk)
+    choices = selectors.my_proposable_requests(session=session, user=request.user)
+    form = ProposeForm(request.POST, choices=choices)
+    if form.is_valid():
+        try:
+            services.agenda_propose(
+                session=session,
+                user=request.user,
+                request=form.cleaned_data["request"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Proposed: the facilitators will accept or decline it.")
+            return redirect(f"{session.get_absolute_url()}#agenda")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    # The reason typed is kept: it comes back in the form.
+    page = selectors.session_page(session=session, user=request.user, now=timezone.now())
+    return render(
+        request,
+        "practice/sessions/detail.html",
+        _context(
+            access,
+            session=session,
+            page=page,
+            proposable=choices,
+            propose_form=form,
+            when=services.local_when(session),
+            answers=RSVPForm.base_fields["answer"].choices,
+        ),
+        status=200,
+    )
+
+
+@login_required
+@require_POST
+def session_agenda_decide(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.CORE)
+    session = _get_session(access, pk)
+    item = get_object_or_404(
+        SessionAgendaItem.objects.select_related("session__community", "added_by"), pk=item_pk, session=session
+    )
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose accept or decline.")
+    elif services.agenda_decide(item=item, actor=request.user, accept=form.cleaned_data["decision"] == "accept"):
+        messages.success(request, "Decided; the member who proposed it is told.")
+    else:
+        messages.info(request, "That proposal was already decided.")
+    return redirect(f"{session.get_absolute_url()}#agenda")
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:

@@ -103,6 +103,7 @@ def _seed(
     path_item = NewcomerPathItemFactory(artefact=artefact)
     practice_session = PracticeSessionFactory(community=community, created_by=facilitator)
     SessionRSVPFactory(session=practice_session, user=asker)
+    agenda_item = practice_session.agenda.create(request=help_request, added_by=asker, status="proposed", reason="Hard")
     return {
         "membership": Membership.objects.get(community=community, user=target),
         "vision_draft": draft,
@@ -119,6 +120,7 @@ def _seed(
         "artefact_version": artefact_version,
         "path_item": path_item,
         "practice_session": practice_session,
+        "agenda_item": agenda_item,
         "invitation_token": invitation_token,  # the link's token (only its digest is stored)
         "unsubscribe_token": unsubscribe_token(user=reader, category="requests"),
         "calendar_token": feed_token(reader),

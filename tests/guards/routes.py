@@ -213,6 +213,9 @@ ROUTES: dict[str, Route] = {
     "practice:session-occurrence-cancel": action(CORE_ACTION, pk="practice_session"),
     "practice:session-rsvp": action(MEMBER_ACTION, pk="practice_session"),
     "practice:session-attendance": page(CORE_PAGE, pk="practice_session"),
+    "practice:session-agenda": page(CORE_PAGE, pk="practice_session"),
+    "practice:session-propose": action(MEMBER_ACTION, pk="practice_session"),  # any member: 200 with the error
+    "practice:session-agenda-decide": action(CORE_ACTION, pk="practice_session", item_pk="agenda_item"),
     "practice:session-write-up": action(CORE_ACTION, pk="practice_session"),
     "practice:session-ics": page(MEMBER_PAGE, pk="practice_session"),
     # A member's calendar feed: the signed token is the credential (calendar apps send no cookie); the
