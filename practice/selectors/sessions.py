@@ -172,7 +172,7 @@ class SessionFigures:
 
 def session_figures(*, community: Community, now: datetime) -> SessionFigures:
     """The dashboard's practice sessions: held against planned, attendance per session and month, newcomers'
-    first session (three queries)."""
+    first session (two queries)."""
     from django.db.models.functions import TruncMonth
 
     from communities.models import Membership

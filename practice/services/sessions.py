@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from communities import access as access_rules
+from communities import figures
 from communities.access import CommunityAccess
 from communities.models import Category, Community, Role, User
 from communities.services.community import activity_record
@@ -194,6 +195,7 @@ def session_cancel(*, session: PracticeSession, actor: User, now: datetime | Non
     )
     if not taken:
         return False
+    figures.changed(session.community_id)  # a conditional UPDATE sends no signal
     session.refresh_from_db()
     activity_record(
         community=session.community,
@@ -409,6 +411,7 @@ def attendance_record(
         for u in attendees
         if u.pk not in existing
     )
+    figures.changed(session.community_id)  # bulk_create sends no signal
     session.notes = notes
     session.updated_at = now
     session.save(update_fields=["notes", "updated_at"])
