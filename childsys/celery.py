@@ -37,6 +37,10 @@ app.conf.beat_schedule = {
         "task": "practice.tasks.poll_inbound_email",
         "schedule": 60.0,
     },
+    "send-session-reminders": {
+        "task": "practice.tasks.send_session_reminders",
+        "schedule": 60.0,
+    },
     "send-weekly-digests": {
         "task": "practice.tasks.send_weekly_digests",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),

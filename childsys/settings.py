@@ -250,6 +250,10 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env.str("INBOUND_WEBHOOK_SECRET", default="") or None,
 }
 
+# Practice sessions: reminders to those going or maybe, this long before each occurrence.
+SESSION_REMINDER_DAY_HOURS = _int("SESSION_REMINDER_DAY_HOURS", 24)
+SESSION_REMINDER_HOUR_MINUTES = _int("SESSION_REMINDER_HOUR_MINUTES", 60)
+
 # --- Accounts (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "communities.User"
 AUTHENTICATION_BACKENDS = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbound/email/", include("practice.inbound.webhooks")),
     path("", include("communities.urls")),
     path("c/<slug:slug>/", include("practice.urls")),
+    path("", include("practice.urls_calendar")),
 ]
 
 handler403 = "childsys.lib.errors.permission_denied"

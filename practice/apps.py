@@ -15,9 +15,10 @@ class PracticeConfig(AppConfig):
         from practice.demo import learning as demo_learning
         from practice.demo import loops as demo_loops
         from practice.demo import requests as demo_requests
+        from practice.demo import sessions as demo_sessions
         from practice.demo import value as demo_value
         from practice.inbound import webhooks as inbound_webhooks
-        from practice.sections import learning, loops, requests, value
+        from practice.sections import learning, loops, requests, sessions, value
         from practice.selectors import value as value_selectors
 
         signals.connect()
@@ -30,6 +31,7 @@ class PracticeConfig(AppConfig):
                     "Requests", "practice:request-list", active_prefix="practice:request", after="communities:vibrancy"
                 ),
                 tab("Learning", "practice:learning"),
+                tab("Sessions", "practice:session-list", active_prefix="practice:session"),
             ],
         )
         sections.register(
@@ -47,6 +49,7 @@ class PracticeConfig(AppConfig):
                 Slot("practice-health", requests.dashboard_practice_health, after="vibrancy"),
                 Slot("learning-loops", loops.dashboard_learning_loops),
                 Slot("captured-learning", learning.dashboard_learning),
+                Slot("practice-sessions", sessions.dashboard_sessions),
             ],
         )
         # The sponsor's value report: the page lives in communities; these parts come first.
@@ -65,5 +68,8 @@ class PracticeConfig(AppConfig):
 
         # The demo, after the communities' own: the requests; the value report's (learning loops inside its
         # default period, the last full quarter); how the remaining loops turned out, with reminders due now;
-        # then the learning captured from requests and a closed loop.
-        demo.register("practice", [demo_requests.seed, demo_value.seed, demo_loops.seed, demo_learning.seed])
+        # then the learning captured from requests and a closed loop; then the practice sessions.
+        demo.register(
+            "practice",
+            [demo_requests.seed, demo_value.seed, demo_loops.seed, demo_learning.seed, demo_sessions.seed],
+        )

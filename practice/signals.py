@@ -1,4 +1,4 @@
-"""Every saved or deleted request, response, loop, outcome or artefact makes the dashboard's figures stale.
+"""Every saved or deleted request, response, loop, outcome, artefact or session makes the figures stale.
 
 Connected in ``PracticeConfig.ready``. Conditional ``UPDATE``\\ s bypass these signals: the services
 that use them call :func:`communities.figures.changed` themselves.
@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from communities import figures
-from practice.models import AdviceResponse, Artefact, FollowUp, HelpRequest, Outcome
+from practice.models import AdviceResponse, Artefact, FollowUp, HelpRequest, Outcome, PracticeSession
 
-WITH_COMMUNITY = (HelpRequest, FollowUp, Outcome, Artefact)
+WITH_COMMUNITY = (HelpRequest, FollowUp, Outcome, Artefact, PracticeSession)
 
 
 def _community_changed(sender, instance, **kwargs) -> None:

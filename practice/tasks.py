@@ -42,3 +42,11 @@ def poll_inbound_email() -> int:
     from practice.inbound import imap
 
     return imap.poll().seen
+
+
+@shared_task
+def send_session_reminders() -> int:
+    """Sweep practice sessions: remind those going or maybe the day before and an hour before."""
+    from practice.services import sessions
+
+    return sessions.session_reminders_send_due()

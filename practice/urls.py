@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice.views import learning, loops
+from practice.views import learning, loops, sessions
 from practice.views import requests as views
 
 app_name = "practice"
@@ -55,4 +55,20 @@ urlpatterns = [
         learning.learning_version_restore,
         name="learning-version-restore",
     ),
+    # Practice sessions: every name starts with "session" so the Sessions tab stays active.
+    path("sessions/", sessions.session_list, name="session-list"),
+    path("sessions/new/", sessions.session_new, name="session-new"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/edit/", sessions.session_edit, name="session-edit"),
+    path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
+    path("sessions/<int:pk>/cancel-occurrence/", sessions.session_occurrence_cancel, name="session-occurrence-cancel"),
+    path("sessions/<int:pk>/rsvp/", sessions.session_rsvp, name="session-rsvp"),
+    path("sessions/<int:pk>/agenda/", sessions.session_agenda, name="session-agenda"),
+    path("sessions/<int:pk>/propose/", sessions.session_propose, name="session-propose"),
+    path(
+        "sessions/<int:pk>/agenda/<int:item_pk>/decide/", sessions.session_agenda_decide, name="session-agenda-decide"
+    ),
+    path("sessions/<int:pk>/attendance/", sessions.session_attendance, name="session-attendance"),
+    path("sessions/<int:pk>/write-up/", sessions.session_write_up, name="session-write-up"),
+    path("sessions/<int:pk>/event.ics", sessions.session_ics, name="session-ics"),
 ]

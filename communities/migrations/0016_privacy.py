@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0014_submissions'),
+        ('communities', '0015_sessions_category'),
     ]
 
     operations = [

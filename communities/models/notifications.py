@@ -15,6 +15,7 @@ class Category(models.TextChoices):
     ADVICE = "advice", "Advice on my requests and responses to my advice"
     FOLLOW_UPS = "follow_ups", "Follow-ups: how did the advice turn out?"
     LEARNING = "learning", "Captured learning"
+    SESSIONS = "sessions", "Sessions: invitations, changes and reminders"
     DIGEST = "digest", "Weekly digest"
     REPORTS = "reports", "Value reports (sponsors)"
 
@@ -86,6 +87,8 @@ class OutboundEmail(models.Model):
     message_id = models.CharField(max_length=200, unique=True)
     headers = models.JSONField(default=dict, blank=True)
     # Set instead of the bodies for large fan-outs: the outbox sweep renders the email when it sends.
+    # Further parts besides text and HTML: [[content, mimetype], ...], e.g. a text/calendar invitation.
+    alternatives = models.JSONField(default=list, blank=True)
     template = models.CharField(max_length=100, blank=True)
     context = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

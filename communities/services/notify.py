@@ -101,6 +101,7 @@ def queue_email(
     to: str | None = None,
     reply_target: str | None = None,
     thread: str | None = None,
+    alternatives: list[tuple[str, str]] | None = None,
 ) -> OutboundEmail:
     """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` and put the email in the outbox.
 
@@ -109,6 +110,7 @@ def queue_email(
     ``reply_target`` (``"r<pk>"``, ``"a<pk>"``) lets the recipient answer by replying, when
     REPLY_DOMAIN is set (a signed Reply-To, see ``reply_by_email``); ``thread`` names the
     conversation for the threading headers.
+    ``alternatives`` are further parts, ``(content, mimetype)``: a ``text/calendar; method=REQUEST`` invitation.
     """
     email = outbound_email_build(
         user=user,
@@ -119,6 +121,7 @@ def queue_email(
         to=to,
         reply_target=reply_target,
         thread=thread,
+        alternatives=alternatives,
     )
     email.save(force_insert=True)
     return email
@@ -135,6 +138,7 @@ def outbound_email_build(
     now: datetime | None = None,
     reply_target: str | None = None,
     thread: str | None = None,
+    alternatives: list[tuple[str, str]] | None = None,
 ) -> OutboundEmail:
     """The rendered, unsaved outbox row :func:`queue_email` writes (a sweep bulk-creates many of them)."""
     if user is None and not to:
@@ -153,6 +157,7 @@ def outbound_email_build(
         message_id=message_id or new_message_id(),
         headers=headers,
         created_at=now or timezone.now(),
+        alternatives=[list(a) for a in alternatives or ()],
     )
 
 
@@ -222,6 +227,7 @@ def notify(
     reply_target: str | None = None,
     thread: str | None = None,
     now: datetime | None = None,
+    alternatives_for: Callable[[User], list[tuple[str, str]]] | None = None,
 ) -> list[Notification]:
     """Tell ``recipients`` (minus ``actor`` and deactivated accounts) in the inbox, and by email per their preference.
 
@@ -267,6 +273,7 @@ def notify(
                 now=now,
                 reply_target=reply_target,
                 thread=thread,
+                alternatives=alternatives_for(user) if alternatives_for else None,
             )
             for user in immediate
         )
@@ -283,6 +290,7 @@ def notify(
                 context=encoded,
                 message_id=message_id_for(user) if message_id_for else new_message_id(),
                 headers=reply_by_email.reply_headers(user_id=user.pk, target=reply_target, thread=thread),
+                alternatives=[list(a) for a in alternatives_for(user)] if alternatives_for else [],
                 created_at=now,
             )
             for user in immediate

@@ -80,6 +80,9 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for content, mimetype in email.alternatives:
+        # "text/calendar; method=REQUEST" keeps its parameter in the part's Content-Type (RFC 6047).
+        message.attach_alternative(content, mimetype)
     return message
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practice', '0007_dashboard_indexes'),
+        ('practice', '0008_practice_sessions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -19,6 +19,14 @@ from .requests import (
     Kudos,
     Nudge,
 )
+from .sessions import (
+    CalendarFeed,
+    PracticeSession,
+    SessionAgendaItem,
+    SessionAttendance,
+    SessionReminder,
+    SessionRSVP,
+)
 
 __all__ = [
     "ALL_TEXT_FIELDS",
@@ -29,6 +37,7 @@ __all__ = [
     "AdviceResponse",
     "Artefact",
     "ArtefactVersion",
+    "CalendarFeed",
     "DiscussionComment",
     "FollowUp",
     "FollowUpReminder",
@@ -39,4 +48,9 @@ __all__ = [
     "NewcomerPathRead",
     "Nudge",
     "Outcome",
+    "PracticeSession",
+    "SessionAgendaItem",
+    "SessionAttendance",
+    "SessionRSVP",
+    "SessionReminder",
 ]

@@ -140,6 +140,10 @@ class Advice(Authored):
 
     request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="advice")
     body = models.TextField(help_text="Markdown.")
+    # Advice given in a practice session and recorded on the request afterwards ("from the session").
+    session = models.ForeignKey(
+        "practice.PracticeSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="advice"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

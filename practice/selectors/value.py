@@ -41,6 +41,7 @@ from practice.models import (
     HelpRequest,
     Kudos,
     Outcome,
+    SessionAttendance,
 )
 from practice.selectors.requests import value_funnel
 
@@ -212,6 +213,8 @@ contribution_rows("advice", Advice, "request__community")
 contribution_rows("discussion messages", DiscussionComment, "advice__request__community")
 contribution_rows("responses to advice", AdviceResponse, "request__community")
 contribution_rows("outcomes", Outcome, "community", at="recorded_at")
+# Coming to a practice session counts, at the session's start ("active members" counts attendance).
+contribution_rows("session attendance", SessionAttendance, "session__community", user="user", at="session__starts_at")
 # Drafting an artefact and every later edit: each saved version is a contribution.
 contribution_rows("captured learning", ArtefactVersion, "artefact__community")
 

@@ -275,6 +275,10 @@ def artefact_publish(*, artefact: Artefact, actor: User, now: datetime | None = 
         actor=actor,
         now=now,
     )
+    # A session's write-up: the members who were not there are told (once, even if it is republished).
+    from practice.services import sessions
+
+    sessions.summary_published(artefact=artefact, now=now)
     return True
 
 

@@ -26,6 +26,7 @@ from communities.models import (
 from communities.services.notify import unsubscribe_token
 from communities.vibrancy_guidance import ensure_dimensions
 from practice.models import FollowUp, Outcome
+from practice.services.sessions import feed_token
 from tests.factories import (
     ContributionFactory,
     InquiryFactory,
@@ -49,6 +50,7 @@ from tests.practice.factories import (
     KudosFactory,
 )
 from tests.practice.factories_learning import ArtefactFactory, NewcomerPathItemFactory
+from tests.practice.factories_sessions import PracticeSessionFactory, SessionRSVPFactory
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ def _seed(
     artefact = ArtefactFactory(community=community, authors=[writer], published=True, tags=[tag])
     artefact_version = artefact.versions.create(number=1, kind=artefact.kind, title=artefact.title, author=writer)
     path_item = NewcomerPathItemFactory(artefact=artefact)
+    practice_session = PracticeSessionFactory(community=community, created_by=facilitator)
+    SessionRSVPFactory(session=practice_session, user=asker)
+    agenda_item = practice_session.agenda.create(request=help_request, added_by=asker, status="proposed", reason="Hard")
     return {
         "membership": Membership.objects.get(community=community, user=target),
         "vision_draft": draft,
@@ -114,8 +119,11 @@ def _seed(
         "artefact": artefact,
         "artefact_version": artefact_version,
         "path_item": path_item,
+        "practice_session": practice_session,
+        "agenda_item": agenda_item,
         "invitation_token": invitation_token,  # the link's token (only its digest is stored)
         "unsubscribe_token": unsubscribe_token(user=reader, category="requests"),
+        "calendar_token": feed_token(reader),
     }
 
 

@@ -210,6 +210,25 @@ ROUTES: dict[str, Route] = {
     "practice:learning-unpublish": action(CORE_ACTION, pk="artefact"),
     "practice:learning-version": page(MEMBER_PAGE, pk="artefact", version_pk="artefact_version"),
     "practice:learning-version-restore": action(CORE_ACTION, pk="artefact", version_pk="artefact_version"),
+    # Practice sessions: the core group schedules, changes and cancels; members answer and download the .ics.
+    "practice:session-list": page(MEMBER_PAGE),
+    "practice:session-new": page(CORE_PAGE),
+    "practice:session-detail": page(MEMBER_PAGE, pk="practice_session"),
+    "practice:session-edit": page(CORE_PAGE, pk="practice_session"),
+    "practice:session-cancel": action(CORE_ACTION, pk="practice_session"),
+    "practice:session-occurrence-cancel": action(CORE_ACTION, pk="practice_session"),
+    "practice:session-rsvp": action(MEMBER_ACTION, pk="practice_session"),
+    "practice:session-attendance": page(CORE_PAGE, pk="practice_session"),
+    "practice:session-agenda": page(CORE_PAGE, pk="practice_session"),
+    "practice:session-propose": action(MEMBER_ACTION, pk="practice_session"),  # any member: 200 with the error
+    "practice:session-agenda-decide": action(CORE_ACTION, pk="practice_session", item_pk="agenda_item"),
+    "practice:session-write-up": action(CORE_ACTION, pk="practice_session"),
+    "practice:session-ics": page(MEMBER_PAGE, pk="practice_session"),
+    # A member's calendar feed: the signed token is the credential (calendar apps send no cookie); the
+    # sponsor's token. Wrong and revoked tokens: tests/practice/test_session_calendar.py.
+    "calendar:settings": page(SIGNED_IN),
+    "calendar:revoke": action(SIGNED_IN_ACTION),
+    "calendar:feed": page(PUBLIC, token="calendar_token"),
 }
 
 # Parts of the URL map the table leaves out, with the reason. Everything else must have a line.

@@ -18,6 +18,7 @@ from practice.models import AdviceResponse, FollowUp
 from practice.sections import learning as sections_learning
 from practice.sections import loops as sections_loops
 from practice.sections import requests as sections
+from practice.sections import sessions as sections_sessions
 from practice.services import learning as learning_services
 from practice.services import loops as loop_services
 from practice.services import requests as services
@@ -25,7 +26,7 @@ from tests.practice.factories_learning import ArtefactFactory
 
 pytestmark = pytest.mark.django_db
 
-SECTION_QUERIES = {"practice-health": 4, "learning-loops": 3, "captured-learning": 5}
+SECTION_QUERIES = {"practice-health": 4, "learning-loops": 3, "captured-learning": 5, "practice-sessions": 2}
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +44,7 @@ SECTIONS = {
     "practice-health": (sections.dashboard_practice_health, "health"),
     "learning-loops": (sections_loops.dashboard_learning_loops, "loops"),
     "captured-learning": (sections_learning.dashboard_learning, "health"),
+    "practice-sessions": (sections_sessions.dashboard_sessions, "f"),
 }
 
 
@@ -72,7 +74,7 @@ def test_a_second_dashboard_load_reads_the_practice_figures_from_the_cache(setti
     assert len(uncached.captured_queries) - len(warm.captured_queries) == sum(SECTION_QUERIES.values())
     assert not any("practice_" in q["sql"] for q in warm.captured_queries)
     html = second.content.decode()
-    assert html.count("Figures as of ") == 3
+    assert html.count("Figures as of ") == 4
     assert f"Figures as of {timezone.localtime().strftime('%H:')}" in html
 
 

@@ -238,3 +238,25 @@ def test_a_resolution_note_with_an_identifier_is_refused_and_kept(as_user, membe
     help_request.refresh_from_db()
     assert help_request.status == "resolved"
     assert "a resolution note" in ActivityLog.objects.get(action="privacy.not_phi").summary
+
+
+def test_session_notes_with_an_identifier_are_refused_and_kept(as_user, facilitator, member, community):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.practice.factories_sessions import PracticeSessionFactory
+
+    start = timezone.now() - timedelta(hours=3)
+    held = PracticeSessionFactory(
+        community=community, starts_at=start, ends_at=start + timedelta(hours=1), until=start + timedelta(hours=1)
+    )
+    notes = "We discussed Mrs K (NHS 943 476 5919) and her discharge."
+    url = reverse("practice:session-attendance", kwargs={"slug": community.slug, "pk": held.pk})
+    response = as_user(facilitator).post(url, {"attendees": [member.pk], "notes": notes})
+    assert response.status_code == 200
+    held.refresh_from_db()
+    assert held.notes == "" and not held.attendance.exists()
+    page = response.content.decode()
+    assert f"<mark>{NHS}</mark>" in page
+    assert html_lib.escape(notes) in page
