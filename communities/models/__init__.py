@@ -16,13 +16,23 @@ from .direction import (
     VisionStanceChange,
 )
 from .members import Invitation, JoinRequest
-from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
+from .notifications import (
+    ALWAYS_SENT,
+    DIGESTS,
+    Category,
+    EmailMode,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+)
 from .security import SecurityEvent
 from .users import User
 from .value import ValueReportDelivery
 from .vibrancy import Dimension, FocusDimension, VibrancyRound, VibrancyScore, VibrancyTally
 
 __all__ = [
+    "ALWAYS_SENT",
+    "DIGESTS",
     "ActivityLog",
     "Alignment",
     "AppreciativeInquiry",

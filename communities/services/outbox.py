@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from communities.models import Category, Notification, OutboundEmail, User
+from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail, User
 from communities.services.notify import queue_email, render_deferred
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 # A row left in "sending" this long was claimed by a worker that died; it is claimed again.
 STALE_CLAIM = timedelta(seconds=settings.OUTBOX_STALE_CLAIM_SECONDS)
 MAX_ATTEMPTS = 5
+# A message the server refused waits before the next attempt (doubling each time, up to RETRY_MAX).
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
 
 
 def _claim(email_id: int, *, expected_state: str, now: datetime) -> bool:
@@ -55,6 +58,7 @@ def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) ->
     now = now or timezone.now()
     candidates = list(
         OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", "state")[:limit]
     ) + list(
@@ -68,7 +72,14 @@ def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) ->
     connection = get_connection()
     try:
         for email_id, state in candidates:
-            _open(connection)  # one SMTP session for the sweep; reopened after a failure
+            # One SMTP session for the sweep, reopened after a failure. A server that refuses the
+            # connection ends the sweep: nothing was claimed, every row stays queued for the next one.
+            error = _open(connection)
+            if error is not None:
+                log.warning(
+                    "outbox: the mail server is unreachable (%s); %d email(s) stay queued", error, len(candidates)
+                )
+                break
             if deliver(email_id, state=state, now=now, connection=connection):
                 sent += 1
     finally:
@@ -76,14 +87,24 @@ def outbound_email_send_due(*, now: datetime | None = None, limit: int = 500) ->
     return sent
 
 
-def _open(connection) -> None:
-    if hasattr(connection, "open"):
+def _open(connection) -> str | None:
+    """Open the backend's connection; return the error when the server cannot be reached."""
+    if not hasattr(connection, "open"):
+        return None
+    try:
         connection.open()
+    except Exception as exc:  # ConnectionRefusedError, socket.timeout, SMTPException, ...
+        _close(connection)
+        return str(exc)[:500] or exc.__class__.__name__
+    return None
 
 
 def _close(connection) -> None:
     if hasattr(connection, "close"):
-        connection.close()
+        try:
+            connection.close()
+        except Exception:  # a connection that never opened, or one the server already dropped
+            log.debug("closing the mail connection failed", exc_info=True)
 
 
 def _send(email: OutboundEmail, connection) -> str | None:
@@ -97,12 +118,18 @@ def _send(email: OutboundEmail, connection) -> str | None:
     return None
 
 
-def _failed(email: OutboundEmail, error: str) -> None:
+def retry_delay(attempts: int) -> timedelta:
+    """How long a row waits after its ``attempts``-th failed attempt: 1, 2, 4, 8... minutes, at most an hour."""
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX)
+
+
+def _failed(email: OutboundEmail, error: str, *, now: datetime) -> None:
     final = email.attempts >= MAX_ATTEMPTS
     OutboundEmail.objects.filter(pk=email.pk).update(
         state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
         sent_at=None,
         last_error=error,
+        next_attempt_at=None if final else now + retry_delay(email.attempts),
     )
 
 
@@ -119,7 +146,7 @@ def _deliver(email_id: int, *, state: str, now: datetime, connection) -> bool:
     email = render_deferred(OutboundEmail.objects.get(pk=email_id))
     error = _send(email, connection)
     if error is not None:
-        _failed(email, error)
+        _failed(email, error, now=now)
         return False
     OutboundEmail.objects.filter(pk=email_id).update(state=OutboundEmail.State.SENT, sent_at=timezone.now())
     return True
@@ -161,14 +188,23 @@ def _deliver_in_transaction(email_id: int, *, state: str, now: datetime, connect
         email = render_deferred(OutboundEmail.objects.get(pk=email_id))
         error = _send(email, connection)
         if error is not None:
-            _failed(email, error)
+            _failed(email, error, now=now)
             return False
     return True
 
 
 def daily_digests_send(*, now: datetime | None = None) -> int:
-    """Gather each user's notifications waiting for a daily digest into one email."""
+    """Gather each user's notifications waiting for a daily digest into one email.
+
+    The digest is its own category (``DAILY_DIGEST``): switching it off (its footer's one-click link)
+    stops the digest email; the notifications stay in the portal's inbox.
+    """
     now = now or timezone.now()
+    off = set(
+        NotificationPreference.objects.filter(category=Category.DAILY_DIGEST, email=EmailMode.OFF).values_list(
+            "user_id", flat=True
+        )
+    )
     user_ids = (
         Notification.objects.filter(in_daily_digest=True, created_at__lte=now)
         .values_list("user_id", flat=True)
@@ -187,11 +223,11 @@ def daily_digests_send(*, now: datetime | None = None) -> int:
             taken = Notification.objects.filter(pk__in=[n.pk for n in items], in_daily_digest=True).update(
                 in_daily_digest=False
             )
-            if not taken:
+            if not taken or user.pk in off:
                 continue
             queue_email(
                 user=user,
-                category=Category.DIGEST,
+                category=Category.DAILY_DIGEST,
                 template="daily_digest",
                 context={"items": items, "date": now},
             )

@@ -13,14 +13,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from communities.forms.community import NotificationPreferencesForm
-from communities.models import Category, EmailMode, Notification, NotificationPreference, User
+from communities.models import Category, EmailMode, Membership, Notification, NotificationPreference, Role, User
 from communities.services import notify as notify_services
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     current = dict(NotificationPreference.objects.filter(user=request.user).values_list("category", "email"))
-    form = NotificationPreferencesForm(request.POST or None, current=current)
+    is_sponsor = Membership.objects.filter(user=request.user, role=Role.SPONSOR).exists()
+    form = NotificationPreferencesForm(request.POST or None, current=current, is_sponsor=is_sponsor)
     if request.method == "POST" and form.is_valid():
         for category, mode in form.cleaned_data.items():
             if current.get(category, EmailMode.IMMEDIATE) != mode:
