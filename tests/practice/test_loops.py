@@ -142,7 +142,7 @@ def test_emails_show_local_dates_in_the_community_time_zone(post_request, commun
         services.advice_respond(advice=advice, author=member, kind="try")
     sweep(tried_at + 14 * DAY)
     email = reminder_emails().get()
-    assert "On Tuesday 3 March 2026 you decided to try advice" in email.body_text
+    assert "On Tuesday 3 March 2026 you decided to try the advice of" in email.body_text
     assert "we'll ask again on Tuesday 24 March 2026" in email.body_text  # 14 + 7 days, local date
     assert "Tuesday 3 March 2026" in email.body_html
     assert loops.local_date(tried_at, Community(time_zone="UTC")) == "Monday 2 March 2026"
