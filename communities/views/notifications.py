@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from communities.forms.community import NotificationPreferencesForm
 from communities.models import Category, EmailMode, Membership, Notification, NotificationPreference, Role, User
@@ -35,9 +35,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_POST  # it marks the notification read: no GET changes data (tests/guards/test_safe_methods.py)
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark one notification read and go to what it is about (a plain link in the inbox)."""
+    """Mark one notification read and go to what it is about."""
     notification = Notification.objects.filter(pk=pk, user=request.user).first()
     if notification is None:
         raise Http404

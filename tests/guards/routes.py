@@ -154,11 +154,8 @@ ROUTES: dict[str, Route] = {
     "communities:value-csv": page(FACILITATOR_PAGE),
     # Notifications (per user, outside communities)
     "communities:notifications": page(SIGNED_IN),
-    # A link (GET) in the inbox; POST still works for older pages. Only the owner (sponsor) opens it.
-    "communities:notification-open": Route(
-        get=(OWNER_ONLY := dict.fromkeys(PERSONAS, 404) | {"anonymous": LOGIN, "sponsor": ALLOWED}),
-        post=OWNER_ONLY,
-        args={"pk": "notification"},
+    "communities:notification-open": action(
+        dict.fromkeys(PERSONAS, 404) | {"anonymous": LOGIN, "sponsor": ALLOWED}, pk="notification"
     ),
     "communities:notifications-read-all": action(SIGNED_IN_ACTION),
     "communities:unsubscribe": page(PUBLIC, token="unsubscribe_token"),  # signed token, no session (RFC 8058)
