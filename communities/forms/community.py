@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from communities.models import Category, Community, EmailMode
+from communities.models import ALWAYS_SENT, DIGESTS, Category, Community, EmailMode
 
 
 class SignupExtraForm(forms.Form):
@@ -63,15 +63,25 @@ class CommunitySettingsForm(forms.ModelForm):
 
 
 class NotificationPreferencesForm(forms.Form):
-    """One email choice per category."""
+    """One email choice per category the user can receive.
 
-    def __init__(self, *args, current: dict[str, str], **kwargs) -> None:
+    Account emails are always sent (no field); a digest is one email or none ("By email" or "Off");
+    value reports only reach sponsors, so only sponsors see that choice.
+    """
+
+    DIGEST_CHOICES = [(EmailMode.IMMEDIATE.value, "By email"), (EmailMode.OFF.value, EmailMode.OFF.label)]
+
+    def __init__(self, *args, current: dict[str, str], is_sponsor: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for category in Category:
-            self.fields[category.value] = forms.ChoiceField(
-                label=category.label,
-                choices=EmailMode.choices,
-                initial=current.get(category.value, EmailMode.IMMEDIATE),
-            )
+            if category in ALWAYS_SENT or (category == Category.REPORTS and not is_sponsor):
+                continue
+            initial = current.get(category.value, EmailMode.IMMEDIATE)
+            if category in DIGESTS:
+                choices = self.DIGEST_CHOICES
+                initial = EmailMode.OFF if initial == EmailMode.OFF else EmailMode.IMMEDIATE
+            else:
+                choices = EmailMode.choices
+            self.fields[category.value] = forms.ChoiceField(label=category.label, choices=choices, initial=initial)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save email preferences"))

@@ -16,7 +16,15 @@ from .direction import (
     VisionStanceChange,
 )
 from .members import Invitation, JoinRequest
-from .notifications import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
+from .notifications import (
+    ALWAYS_SENT,
+    DIGESTS,
+    Category,
+    EmailMode,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+)
 from .security import SecurityEvent
 from .submissions import Submission
 from .users import User
@@ -24,6 +32,8 @@ from .value import ValueReportDelivery
 from .vibrancy import Dimension, FocusDimension, VibrancyRound, VibrancyScore, VibrancyTally
 
 __all__ = [
+    "ALWAYS_SENT",
+    "DIGESTS",
     "ActivityLog",
     "Alignment",
     "AppreciativeInquiry",

@@ -13,11 +13,20 @@ class Category(models.TextChoices):
     VIBRANCY = "vibrancy", "Vibrancy self-assessments"
     REQUESTS = "requests", "New and overdue help requests in my expertise"
     ADVICE = "advice", "Advice on my requests and responses to my advice"
-    FOLLOW_UPS = "follow_ups", "Follow-ups: how did the advice turn out?"
+    FOLLOW_UPS = "follow_ups", "Follow-ups: how advice you tried turned out"
     LEARNING = "learning", "Captured learning"
     SESSIONS = "sessions", "Sessions: invitations, changes and reminders"
     DIGEST = "digest", "Weekly digest"
+    DAILY_DIGEST = "daily_digest", "Daily digest"
     REPORTS = "reports", "Value reports (sponsors)"
+    # Verification, password reset and security notices: always sent, never unsubscribable.
+    ACCOUNT = "account", "Your account"
+
+
+# Categories a user cannot switch off (no preference, no unsubscribe link or List-Unsubscribe header).
+ALWAYS_SENT = frozenset({Category.ACCOUNT})
+# Digests are one email or none: their only choices are "by email" and "off".
+DIGESTS = frozenset({Category.DIGEST, Category.DAILY_DIGEST})
 
 
 class EmailMode(models.TextChoices):

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.text import Truncator
 
+from childsys.lib.markdown import markdown_excerpt
 from communities.access import CommunityAccess, check
 from communities.models import (
     AppreciativeInquiry,
@@ -270,7 +270,7 @@ def vision_comment_add(*, draft: VisionDraft, author: User, text: str, now: date
         recipients=list(recipients),
         category=Category.DIRECTION,
         title=f"{author} commented on the vision draft “{draft.title}”",
-        body=Truncator(comment.text).words(60),
+        body=markdown_excerpt(comment.text, 60),
         url=f"{draft.get_absolute_url()}#comments",
         community=draft.community,
         actor=author,

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import (
+    ALWAYS_SENT,
     Category,
     Community,
     EmailMode,
@@ -56,7 +57,7 @@ def unsubscribe_token(*, user: User, category: str) -> str:
 def read_unsubscribe_token(token: str) -> tuple[int, str]:
     """Return (user id, category); raise ``signing.BadSignature`` when the token was tampered with."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if data.get("c") not in Category.values:
+    if data.get("c") not in Category.values or data["c"] in ALWAYS_SENT:
         raise signing.BadSignature("unknown category")
     return int(data["u"]), data["c"]
 
@@ -69,8 +70,9 @@ def new_message_id(kind: str = "n") -> str:
 def _recipient_context(*, user: User | None, category: str) -> tuple[dict, dict]:
     """The per-recipient part of every email's context, and its list headers."""
     base = {"user": user, "site_url": settings.SITE_URL, "category_label": Category(category).label}
-    if user is None:
-        # A one-off to someone who may have no account (an invitation): nothing to unsubscribe from.
+    if user is None or category in ALWAYS_SENT:
+        # A one-off to someone who may have no account (an invitation), or an account email
+        # (verification, reset, security notice): nothing to unsubscribe from.
         return {**base, "unsubscribe_url": "", "preferences_url": ""}, {}
     token = unsubscribe_token(user=user, category=category)
     unsubscribe = absolute_url(reverse("communities:unsubscribe", kwargs={"token": token}))
@@ -149,7 +151,7 @@ def outbound_email_build(
     subject, text, html = _render(template, {**context, **recipient, "reply_by_email": bool(replies)})
     return OutboundEmail(
         user=user,
-        to=user.email if user else to,
+        to=to or user.email,
         category=category,
         subject=subject,
         body_text=text,

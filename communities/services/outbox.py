@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from communities.models import Category, Notification, OutboundEmail, User
+from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail, User
 from communities.services.notify import outbound_email_build, render_deferred
 
 log = logging.getLogger(__name__)
@@ -235,7 +235,9 @@ DIGEST_BATCH = 100
 def daily_digests_send(*, now: datetime | None = None, batch: int = DIGEST_BATCH) -> int:
     """Gather each user's notifications waiting for a daily digest into one email.
 
-    Works through the users in batches: per batch one transaction locks and takes the waiting
+    The digest is its own category (``DAILY_DIGEST``): switching it off (its footer's one-click link)
+    stops the digest email; the notifications stay in the portal's inbox. Works through the users in
+    batches: per batch one transaction locks and takes the waiting
     notifications (a conditional UPDATE decides, even where ``select_for_update`` is a no-op) and
     one INSERT puts all the batch's digests in the outbox.
     """
@@ -258,14 +260,19 @@ def _daily_digests_batch(user_ids: list[int], *, now: datetime) -> int:
         Notification.objects.filter(pk__in=[n.pk for n in items], in_daily_digest=True).values_list("pk", flat=True)
     )
     Notification.objects.filter(pk__in=taken).update(in_daily_digest=False)
+    off = set(
+        NotificationPreference.objects.filter(
+            user_id__in=list(users), category=Category.DAILY_DIGEST, email=EmailMode.OFF
+        ).values_list("user_id", flat=True)
+    )
     by_user: dict[int, list[Notification]] = {}
     for item in items:
-        if item.pk in taken:
+        if item.pk in taken and item.user_id not in off:
             by_user.setdefault(item.user_id, []).append(item)
     OutboundEmail.objects.bulk_create(
         outbound_email_build(
             user=users[user_id],
-            category=Category.DIGEST,
+            category=Category.DAILY_DIGEST,
             template="daily_digest",
             context={"items": user_items, "date": now},
             now=now,

@@ -64,3 +64,19 @@ def without_title(text: str, title: str) -> str:
     if lines and bare(lines[0]) and bare(lines[0]) == bare(title or ""):
         return "\n".join(lines[1:]).lstrip("\n")
     return text
+
+
+@register.filter(name="markdown_text")
+def markdown_text_filter(text: str) -> str:
+    """User Markdown as readable plain text (an email's text part): bullets kept, markers dropped."""
+    from childsys.lib.markdown import markdown_to_text
+
+    return markdown_to_text(text)
+
+
+@register.filter(name="markdown_excerpt")
+def markdown_excerpt_filter(text: str, words: int = 40) -> str:
+    """One line of plain text, at most ``words`` words: a notification's or a digest item's excerpt."""
+    from childsys.lib.markdown import markdown_excerpt
+
+    return markdown_excerpt(text, int(words))

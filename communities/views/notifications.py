@@ -13,14 +13,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from communities.forms.community import NotificationPreferencesForm
-from communities.models import Category, EmailMode, Notification, NotificationPreference, User
+from communities.models import Category, EmailMode, Membership, Notification, NotificationPreference, Role, User
 from communities.services import notify as notify_services
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     current = dict(NotificationPreference.objects.filter(user=request.user).values_list("category", "email"))
-    form = NotificationPreferencesForm(request.POST or None, current=current)
+    is_sponsor = Membership.objects.filter(user=request.user, role=Role.SPONSOR).exists()
+    form = NotificationPreferencesForm(request.POST or None, current=current, is_sponsor=is_sponsor)
     if request.method == "POST" and form.is_valid():
         for category, mode in form.cleaned_data.items():
             if current.get(category, EmailMode.IMMEDIATE) != mode:
@@ -34,7 +35,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_POST  # it marks the notification read: no GET changes data (tests/guards/test_safe_methods.py)
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read and go to what it is about."""
     notification = Notification.objects.filter(pk=pk, user=request.user).first()

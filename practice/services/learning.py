@@ -357,39 +357,53 @@ def _outcome_kind(outcome: Outcome) -> str:
     return Artefact.Kind.CASE_STORY
 
 
+def _section(heading: str, text: str) -> str:
+    """A bold heading on its own paragraph, then ``text``: a list or quote in ``text`` stays valid Markdown."""
+    text = (text or "").strip()
+    return f"**{heading}**\n\n{text}" if text else ""
+
+
+def _paragraphs(*parts: str) -> str:
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def _names(users: list[str]) -> str:
+    return users[0] if len(users) == 1 else ", ".join(users[:-1]) + " and " + users[-1]
+
+
 def artefact_prefill_from_outcome(outcome: Outcome) -> dict:
-    """A case story (or failure reflection, when the asker chose that) from a closed loop."""
+    """A case story (or failure reflection, when the asker chose that) from a closed loop.
+
+    Built from the outcome's own fields, each kept whole as the asker wrote it (lists stay lists):
+    the request's situation, what worked (what we did), the result with what didn't work and what
+    we'd do next time. The advice is credited by name and linked as a source, never pasted in.
+    """
     help_request = outcome.request
     helpful = list(outcome.helpful_advice.select_related("author").order_by("created_at", "id"))
-    advice_text = "\n".join(
-        f"- {_excerpt(a.body, 60)} ({a.author.name if a.author else 'a former member'})" for a in helpful
-    )
-    situation = help_request.situation.strip()
-    if help_request.tried.strip():
-        situation += f"\n\n**What had been tried:**\n\n{help_request.tried.strip()}"
+    advisers = list(dict.fromkeys(a.author.name if a.author else "a former member" for a in helpful))
+    tried_advice = f"We tried the advice of {_names(advisers)}." if advisers else ""
+    situation = _paragraphs(help_request.situation, _section("What had been tried before:", help_request.tried))
     kind = _outcome_kind(outcome)
     result_line = f"**{outcome.get_result_display()}.**"
     if kind == Artefact.Kind.FAILURE_REFLECTION:
-        happened = f"{situation}\n\n**The advice we tried:**\n\n{advice_text}" if advice_text else situation
         fields = {
-            "what_happened": f"{happened}\n\n{result_line} {outcome.what_didnt}".strip(),
-            "what_we_learned": outcome.what_worked or outcome.what_didnt,
-            "what_wed_do_differently": outcome.do_differently,
+            "what_happened": _paragraphs(
+                situation, tried_advice, result_line, _section("What didn't work:", outcome.what_didnt)
+            ),
+            "what_we_learned": (outcome.what_worked or outcome.what_didnt).strip(),
+            "what_wed_do_differently": outcome.do_differently.strip(),
         }
         prefix = "What we learned from"
     else:
-        what_we_did = advice_text or ""
-        result = "\n\n".join(
-            p
-            for p in (
+        fields = {
+            "situation": situation,
+            "what_we_did": _paragraphs(tried_advice, _section("What worked:", outcome.what_worked)),
+            "result": _paragraphs(
                 result_line,
-                outcome.what_worked,
-                f"**What didn't work:** {outcome.what_didnt}" if outcome.what_didnt else "",
-                f"**Next time:** {outcome.do_differently}" if outcome.do_differently else "",
-            )
-            if p
-        )
-        fields = {"situation": situation, "what_we_did": what_we_did, "result": result}
+                _section("What didn't work:", outcome.what_didnt),
+                _section("Next time:", outcome.do_differently),
+            ),
+        }
         prefix = "Case"
     return {
         "kind": kind,

@@ -28,8 +28,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 
+from childsys.lib.markdown import markdown_excerpt
 from communities import figures
 from communities.models import (
     Category,
@@ -92,7 +92,8 @@ def outcome_path(help_request: HelpRequest) -> str:
 
 
 def _excerpt(text: str, words: int = 40) -> str:
-    return Truncator(" ".join(text.split())).words(words)
+    """A notification's excerpt: the Markdown as one line of plain text (no `**`, no flattened "- ")."""
+    return markdown_excerpt(text, words)
 
 
 def _facilitators(community: Community) -> list[User]:

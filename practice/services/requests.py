@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 
+from childsys.lib.markdown import markdown_excerpt
 from childsys.lib.ratelimit import Rate
 from communities import figures
 from communities.access import MODERATOR, CommunityAccess, check
@@ -65,7 +65,8 @@ def _request_url(help_request: HelpRequest, anchor: str = "") -> str:
 
 
 def _excerpt(text: str, words: int = 60) -> str:
-    return Truncator(" ".join(text.split())).words(words)
+    """A notification's excerpt: the Markdown as one line of plain text (no `**`, no flattened "- ")."""
+    return markdown_excerpt(text, words)
 
 
 def _set_tags(help_request: HelpRequest, tags: Iterable[Tag], new_tags: str) -> None:

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from communities.models import ActivityLog, Invitation, Membership, Notification, OutboundEmail, Role
 from communities.services import members as member_services
 from tests.factories import UserFactory
+from tests.support.mail import sent_mail
 
 GOOD_PASSWORD = "correct horse battery staple"
 
@@ -302,7 +302,7 @@ def test_it_brings_a_new_person_through_sign_up_and_verification_back_to_accept(
     )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
-    confirm = re.search(r"https?://testserver(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    confirm = re.search(r"https?://testserver(/accounts/confirm-email/\S+)", sent_mail()[-1].body).group(1)
     response = client.post(confirm)
     assert response.status_code == 302
     assert response["Location"] == path  # logged in and back at the invitation

@@ -10,13 +10,13 @@ import pyotp
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
-from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
 from communities.models import SecurityEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.support.identity_providers import fresh_totp_code
+from tests.support.mail import sent_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_it_sets_up_an_authenticator_app_logs_it_and_emails_the_owner(member):
     assert Authenticator.objects.filter(user=member, type=Authenticator.Type.RECOVERY_CODES).exists()
     event = SecurityEvent.objects.get(user=member, kind=SecurityEvent.Kind.TOTP_ADDED)
     assert event.ip == "127.0.0.1"
-    assert any(m.to == [member.email] and "authenticator" in m.body.lower() for m in mail.outbox)
+    assert any(m.to == [member.email] and "authenticator" in m.body.lower() for m in sent_mail())
     page = client.get("/me/security/").content.decode()
     assert "Authenticator app added" in page
 
@@ -105,12 +105,12 @@ def test_recovery_codes_work_once_each(member):
 def test_removing_the_authenticator_app_is_logged_and_emailed(member):
     client = Client()
     activate_totp(client, member)
-    mail.outbox.clear()
+    sent_mail().clear()
     response = client.post("/accounts/2fa/totp/deactivate/")
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists()
     assert SecurityEvent.objects.filter(user=member, kind=SecurityEvent.Kind.TOTP_REMOVED).exists()
-    assert [m.to for m in mail.outbox] == [[member.email]]
+    assert [m.to for m in sent_mail()] == [[member.email]]
 
 
 # --- MFA_REQUIRED_ROLES ------------------------------------------------------------------------

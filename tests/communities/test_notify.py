@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core import mail
+from django.core import mail, signing
 
-from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail
+from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail, Role
 from communities.services import notify as notify_services
 from communities.services import outbox
-from tests.factories import CommunityFactory, UserFactory
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +136,49 @@ def test_the_daily_digest_gathers_notifications_into_one_email_once():
     assert digest.subject == "Your CHILD digest: 2 updates"
 
 
+def test_the_daily_digest_names_its_own_category_and_its_one_click_link_stops_it(client):
+    ana = UserFactory()
+    notify_services.preference_set(user=ana, category=Category.ADVICE, email=EmailMode.DAILY)
+    notify_services.notify(recipients=[ana], category=Category.ADVICE, title="First advice", url="/c/x/requests/1/")
+    assert outbox.daily_digests_send() == 1
+    digest = OutboundEmail.objects.get()
+    assert digest.category == Category.DAILY_DIGEST
+    assert "You get this email for: Daily digest\n" in digest.body_text
+    assert "You get this email for: Daily digest<br>" in digest.body_html
+    assert "Weekly" not in digest.body_text + digest.body_html
+    link = digest.headers["List-Unsubscribe"].strip("<>")
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert notify_services.read_unsubscribe_token(token) == (ana.pk, Category.DAILY_DIGEST)
+    assert client.post(link.removeprefix("http://testserver")).status_code == 200
+    assert NotificationPreference.objects.get(user=ana, category=Category.DAILY_DIGEST).email == EmailMode.OFF
+    # The advice preference is untouched; the next day's notifications stay in the inbox, with no digest.
+    assert NotificationPreference.objects.get(user=ana, category=Category.ADVICE).email == EmailMode.DAILY
+    notify_services.notify(recipients=[ana], category=Category.ADVICE, title="Second advice", url="/c/x/requests/1/")
+    assert outbox.daily_digests_send() == 0
+    assert OutboundEmail.objects.count() == 1
+    assert Notification.objects.filter(user=ana, title="Second advice", in_daily_digest=False).exists()
+
+
+def test_account_emails_have_no_unsubscribe_token():
+    ana = UserFactory()
+    token = notify_services.unsubscribe_token(user=ana, category=Category.ACCOUNT)
+    with pytest.raises(signing.BadSignature):
+        notify_services.read_unsubscribe_token(token)
+
+
+def test_the_preferences_offer_digests_as_on_or_off_and_value_reports_to_sponsors_only(client):
+    ana = UserFactory()
+    client.force_login(ana)
+    form = client.get("/notifications/").context["form"]
+    assert "account" not in form.fields and "reports" not in form.fields
+    assert form.fields["digest"].choices == [("immediate", "By email"), ("off", "Off (in the portal only)")]
+    assert form.fields["daily_digest"].choices == [("immediate", "By email"), ("off", "Off (in the portal only)")]
+    assert form.fields["advice"].choices == list(EmailMode.choices)
+    MembershipFactory(user=ana, community=CommunityFactory(), role=Role.SPONSOR)
+    form = client.get("/notifications/").context["form"]
+    assert form.fields["reports"].label == "Value reports (sponsors)"
+
+
 def test_the_unsubscribe_link_turns_the_category_off_without_logging_in(client):
     ana = UserFactory()
     token = notify_services.unsubscribe_token(user=ana, category=Category.ADVICE)
@@ -160,7 +203,7 @@ def test_the_inbox_lists_my_notifications_only_with_constant_queries(client, dja
     for i in range(3):
         notify_services.notify(recipients=[ana, bo], category=Category.DIRECTION, title=f"Note {i}")
     client.get("/notifications/")  # the first request of a session also writes the session
-    with django_assert_num_queries(7) as small:
+    with django_assert_num_queries(8) as small:
         client.get("/notifications/")
     for i in range(20):
         notify_services.notify(recipients=[ana], category=Category.DIRECTION, title=f"More {i}")

@@ -76,7 +76,8 @@ def test_it_opens_a_round_and_tells_every_member_per_their_preferences(
     assert Notification.objects.get(user=core).in_daily_digest
     email = OutboundEmail.objects.get(to=sponsor.email)
     assert "vibrancy" in email.subject.lower() or "slider" in email.subject.lower()
-    assert "Before the **spring** planning day." in email.body_text
+    assert "Before the spring planning day." in email.body_text  # Markdown as plain text
+    assert "Before the <strong>spring</strong> planning day." in email.body_html
     assert "Friday 13 March 2026" in email.body_text
     assert f"/c/{community.slug}/vibrancy/" in email.body_text
     assert ActivityLog.objects.filter(community=community, action="vibrancy.open").count() == 1

@@ -15,6 +15,7 @@ from django.core import mail
 
 from tests.conftest import skip_or_fail
 from tests.factories import PASSWORD
+from tests.support.mail import sent_mail
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
 # itself (fixtures, assertions) are still synchronous and safe.
@@ -66,7 +67,7 @@ def log_in(page, live_server, email: str, password: str = PASSWORD) -> None:
 
 def last_email_link(pattern: str = r"https?://\S+") -> str:
     """The last link in the most recent email sent (locmem backend)."""
-    assert mail.outbox, "no email was sent"
+    assert sent_mail(), "no email was sent"
     links = re.findall(pattern, mail.outbox[-1].body)
     assert links, "the email has no link"
     return links[-1]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core import mail
 
 from communities.models import Community, Membership, OutboundEmail, Role
 from tests.e2e.conftest import log_in
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.support.mail import sent_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +46,7 @@ def test_it_invites_someone_without_an_account_who_signs_up_and_joins(page, live
     ann.get_by_role("button", name="Sign Up").click()
     ann.wait_for_url(re.compile(r".*/accounts/confirm-email/$"))
 
-    confirm = re.search(r"https?://\S+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    confirm = re.search(r"https?://\S+(/accounts/confirm-email/\S+)", sent_mail()[-1].body).group(1)
     ann.goto(f"{live_server.url}{confirm}")
     ann.get_by_role("button", name="Confirm").click()
     ann.wait_for_url(re.compile(rf".*{re.escape(link)}$"))  # back at the invitation, signed in

@@ -90,4 +90,3 @@ def test_a_provider_whose_secret_is_not_set_has_no_door(settings, address):
     )
     assert response.status_code == 404
     assert Advice.objects.count() == 0
-

@@ -268,7 +268,7 @@ def closed_loop(post_request, member, core, newcomer, tags):
     return outcome
 
 
-def test_it_drafts_a_case_story_from_a_closed_loop(closed_loop, facilitator):
+def test_it_drafts_a_case_story_from_a_closed_loop(closed_loop, facilitator, core):
     artefact = learning.artefact_draft_from_outcome(outcome=closed_loop, author=facilitator)
     hr = closed_loop.request
     assert artefact.kind == Artefact.Kind.CASE_STORY
@@ -276,9 +276,15 @@ def test_it_drafts_a_case_story_from_a_closed_loop(closed_loop, facilitator):
     assert artefact.title == f"Case: {hr.title}"
     assert "independent" in artefact.situation  # from the request
     assert "night coordinator" in artefact.situation  # what had been tried
-    assert "buddy ward" in artefact.what_we_did  # the advice that helped …
+    # What we did: the asker's own account, crediting the advice that helped (its text is a linked source) …
+    assert artefact.what_we_did == (
+        f"We tried the advice of {core.name}.\n\n**What worked:**\n\nWard 6 does our checks, we do theirs."
+    )
     assert "Ask pharmacy" not in artefact.what_we_did  # … and not the rest
-    assert "Resolved" in artefact.result and "Ward 6" in artefact.result
+    assert artefact.result == (
+        "**Resolved.**\n\n**What didn't work:**\n\nThe phone was sometimes busy.\n\n"
+        "**Next time:**\n\nAgree a backup number."
+    )
     assert list(artefact.source_requests.all()) == [hr]
     assert list(artefact.source_outcomes.all()) == [closed_loop]
     assert [a.body for a in artefact.source_advice.all()] == ["Agree a **buddy ward** for second checks."]

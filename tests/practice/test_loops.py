@@ -142,7 +142,7 @@ def test_emails_show_local_dates_in_the_community_time_zone(post_request, commun
         services.advice_respond(advice=advice, author=member, kind="try")
     sweep(tried_at + 14 * DAY)
     email = reminder_emails().get()
-    assert "On Tuesday 3 March 2026 you decided to try advice" in email.body_text
+    assert "On Tuesday 3 March 2026 you decided to try the advice of" in email.body_text
     assert "we'll ask again on Tuesday 24 March 2026" in email.body_text  # 14 + 7 days, local date
     assert "Tuesday 3 March 2026" in email.body_html
     assert loops.local_date(tried_at, Community(time_zone="UTC")) == "Monday 2 March 2026"
@@ -370,7 +370,7 @@ def test_a_sweep_batch_writes_its_reminders_in_a_fixed_number_of_queries(
     emails = reminder_emails()
     assert emails.count() == n
     assert {e.to for e in emails} == {member.email}
-    assert all(f"(from {core.name})" in e.body_text and "How did it go?" in e.subject for e in emails)
+    assert all(f"the advice of {core.name}" in e.body_text and "How did it go?" in e.subject for e in emails)
     assert Notification.objects.filter(user=member, category=Category.FOLLOW_UPS).count() == n
     assert set(FollowUp.objects.values_list("state", "reminders_sent", "cycle_reminders")) == {("reminded", 1, 1)}
     assert loops.follow_ups_remind_batch(now=at, limit=50) == (0, 0)  # claimed once

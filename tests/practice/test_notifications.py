@@ -77,7 +77,7 @@ def test_it_puts_daily_advice_into_the_digest(post_request, member, core):
     assert not OutboundEmail.objects.filter(to=member.email).exists()
     assert outbox.daily_digests_send() == 1
     digest = OutboundEmail.objects.get(to=member.email)
-    assert digest.category == Category.DIGEST
+    assert digest.category == Category.DAILY_DIGEST
     assert "Core advised on" in digest.body_text
 
 

@@ -28,6 +28,8 @@ def free_port() -> int:
 class SmtpSink:
     def __init__(self, before_accept: Callable[[tuple[str, int], str], bool] | None = None):
         self.received: Counter[str] = Counter()
+        # Every accepted message, as the server received it (parse with the ``email`` module).
+        self.messages: list[bytes] = []
         self.refused = 0
         self.lock = threading.Lock()
         # Called with (peer address, Message-ID) before accepting; returning True refuses the message.
@@ -42,6 +44,7 @@ class SmtpSink:
             return "451 Requested action aborted: try again later"
         with self.lock:
             self.received[message_id] += 1
+            self.messages.append(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 
     def total(self) -> int:
