@@ -49,7 +49,13 @@ def test_the_registered_pages_interleave_both_apps_in_the_documented_order():
         "open-requests",
         "recent_activity",
     ]
-    assert sections.names("dashboard") == ["vibrancy", "practice-health", "learning-loops", "captured-learning"]
+    assert sections.names("dashboard") == [
+        "vibrancy",
+        "practice-health",
+        "learning-loops",
+        "captured-learning",
+        "practice-sessions",
+    ]
     assert sections.names("value") == [
         "funnel",
         "stories",
@@ -64,6 +70,7 @@ def test_the_registered_pages_interleave_both_apps_in_the_documented_order():
         "Vibrancy",
         "Requests",
         "Learning",
+        "Sessions",
         "Dashboard",
         "Value",
     ]
