@@ -63,6 +63,11 @@ class PracticeConfig(AppConfig):
                 ),
                 Slot("stories", ReportPart(value_selectors.stories_figures, value.value_stories_section)),
                 Slot("practice-health", ReportPart(value_selectors.health_figures, value.value_health_section)),
+                Slot(
+                    "practice-sessions",
+                    ReportPart(value_selectors.session_participation_figures, value.value_sessions_section),
+                    after="participation",
+                ),
             ],
         )
 

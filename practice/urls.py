@@ -69,6 +69,7 @@ urlpatterns = [
         "sessions/<int:pk>/agenda/<int:item_pk>/decide/", sessions.session_agenda_decide, name="session-agenda-decide"
     ),
     path("sessions/<int:pk>/attendance/", sessions.session_attendance, name="session-attendance"),
+    path("sessions/<int:pk>/advice/", sessions.session_advice, name="session-advice"),
     path("sessions/<int:pk>/write-up/", sessions.session_write_up, name="session-write-up"),
     path("sessions/<int:pk>/event.ics", sessions.session_ics, name="session-ics"),
 ]

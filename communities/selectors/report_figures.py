@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from communities.selectors.report_periods import ReportPeriod
 
 COUNT, SHARE, DURATION, NUMBER = "count", "share", "duration", "number"
+AVERAGE = "average"  # a mean of counts (e.g. attendance per session), not a 0-10 rating like NUMBER
 UP, DOWN = "up", "down"
 
 Value = int | float | timedelta | None
@@ -37,7 +38,7 @@ def format_value(value: Value, kind: str) -> str:
         if hours:
             return f"{hours} h {minutes} min" if minutes else f"{hours} h"
         return f"{minutes} min"
-    if kind == NUMBER:
+    if kind in (NUMBER, AVERAGE):
         return f"{float(value):.1f}"
     return str(value)
 
@@ -80,7 +81,7 @@ class Figure:
         if delta is None:
             return None
         zero = timedelta() if isinstance(delta, timedelta) else 0
-        if self.kind in (SHARE, NUMBER):
+        if self.kind in (SHARE, NUMBER, AVERAGE):
             delta = round(delta, 3)
         return "same" if delta == zero else (UP if delta > zero else DOWN)
 

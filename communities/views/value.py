@@ -46,7 +46,7 @@ def value_report(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 CSV_COLUMNS = ["section", "figure", "unit", "this period", "previous period", "change", "note"]
-UNITS = {"count": "count", "share": "percent", "duration": "hours", "number": "mean (0-10)"}
+UNITS = {"count": "count", "share": "percent", "duration": "hours", "number": "mean (0-10)", "average": "mean"}
 
 
 def _csv_value(figure: Figure, value) -> str:
@@ -57,7 +57,7 @@ def _csv_value(figure: Figure, value) -> str:
         return f"{value * 100:.1f}"
     if figure.kind == "duration":
         return f"{value.total_seconds() / 3600:.2f}"
-    if figure.kind == "number":
+    if figure.kind in ("number", "average"):
         return f"{value:.2f}"
     return str(value)
 

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from communities.demo.core import Demo
 from communities.models import Category, Notification, OutboundEmail
 from practice.models import HelpRequest, PracticeSession, SessionAgendaItem
-from practice.services import learning, sessions
+from practice.services import learning, requests, sessions
 
 D = timedelta(days=1)
 CLINIC = "Case clinic: night-shift medication safety"
@@ -18,6 +18,11 @@ AGENDA = [
     "Look-alike insulin pens on the same shelf",
     "Antibiotic within the hour: delays from prescribing to giving",
 ]
+HUDDLE_REQUEST = "Handover between ICU and ward at night"
+HUDDLE_ADVICE = (
+    "From the huddle: the receiving nurse reads the pending list back to ICU before the patient leaves "
+    "(closed loop), and the step-down waits until the list is read back."
+)
 HUDDLE_NOTES = (
     "- **Pending results** go on the handover sheet as their own line, with who will chase them.\n"
     "- Daan's ward tried a *results board* at the nurses' station: two weeks, no missed result.\n"
@@ -60,6 +65,11 @@ def seed(demo: Demo) -> None:
     )
     for who, answer in (("member", "going"), ("ayla.core", "going"), ("daan", "going"), ("newcomer", "maybe")):
         sessions.rsvp_set(session=huddle, user=users[who], answer=answer, now=scheduled + D)
+    handover = HelpRequest.objects.filter(community=community, title=HUDDLE_REQUEST).first()
+    if handover is not None:
+        sessions.agenda_pull(
+            session=huddle, actor=users["facilitator"], requests=[handover], tags=[], now=scheduled + D
+        )
     sessions.attendance_record(
         session=huddle,
         actor=users["facilitator"],
@@ -67,6 +77,16 @@ def seed(demo: Demo) -> None:
         notes=HUDDLE_NOTES,
         now=start + timedelta(hours=1),
     )
+    if handover is not None and handover.is_active:
+        # Advice Ayla gave in the huddle, recorded on Hugo's request afterwards ("from the session").
+        requests.advice_create(
+            help_request=handover,
+            author=users["ayla.core"],
+            body=HUDDLE_ADVICE,
+            session=huddle,
+            recorder=users["facilitator"],
+            now=start + timedelta(hours=1, minutes=15),
+        )
     summary = sessions.summary_write_up(session=huddle, actor=users["facilitator"], now=start + timedelta(hours=2))
     learning.artefact_publish(artefact=summary, actor=users["facilitator"], now=start + D)
 
@@ -99,9 +119,9 @@ def seed(demo: Demo) -> None:
 
     # History already happened: the invitations went out and were read. The newcomer's "you missed it"
     # about the huddle's summary stays unread, to be found.
-    OutboundEmail.objects.filter(pk__gt=first_email, category__in=[Category.SESSIONS, Category.LEARNING]).update(
-        state=OutboundEmail.State.SENT, sent_at=demo.now
-    )
+    OutboundEmail.objects.filter(
+        pk__gt=first_email, category__in=[Category.SESSIONS, Category.LEARNING, Category.ADVICE]
+    ).update(state=OutboundEmail.State.SENT, sent_at=demo.now)
     Notification.objects.filter(pk__gt=first_note).exclude(
         user=users["newcomer"], title__startswith="You missed"
     ).update(read_at=demo.now)

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, time
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community
+from communities.services.submissions import SubmitOnceMixin
 from practice.forms.requests import MARKDOWN_HELP
 from practice.models import PracticeSession, SessionRSVP
 from practice.models.sessions import MAX_OCCURRENCES
@@ -225,3 +227,38 @@ class ProposeForm(forms.Form):
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+
+
+class _NamedChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class SessionAdviceForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
+    """Advice given in a held session on one of its agenda requests, in the name of a member who attended."""
+
+    request = forms.ModelChoiceField(label="On the request", queryset=None, empty_label=None)
+    author = _NamedChoiceField(
+        label="Advice given by", queryset=None, empty_label=None, help_text="One of those who attended."
+    )
+    body = forms.CharField(
+        label="The advice", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000, help_text=MARKDOWN_HELP
+    )
+
+    def __init__(self, *args, session: PracticeSession, requests, attendees, recorder, **kwargs):
+        super().__init__(*args, **kwargs)
+        from communities.models import User
+        from practice.models import HelpRequest
+
+        self.fields["request"].queryset = HelpRequest.objects.filter(pk__in=[r.pk for r in requests])
+        self.fields["request"].choices = [(r.pk, r.title) for r in requests]
+        self.fields["author"].queryset = User.objects.filter(pk__in=[u.pk for u in attendees])
+        self.fields["author"].choices = [(u.pk, u.name) for u in attendees]
+        if not self.is_bound and any(u.pk == recorder.pk for u in attendees):
+            self.fields["author"].initial = recorder.pk
+        self.helper = FormHelper()
+        self.helper.form_action = reverse(
+            "practice:session-advice", kwargs={"slug": session.community.slug, "pk": session.pk}
+        )
+        self.helper.add_input(Submit("submit", "Record the advice"))
+        self.phi_guard(community=session.community, fields=["body"])

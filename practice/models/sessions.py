@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil import rrule
 from django.conf import settings
@@ -95,6 +95,11 @@ class PracticeSession(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.ends_at - self.starts_at
+
+    @property
+    def local_date(self) -> date:
+        """The day of the first start in the community's time zone (what pages show as the session's date)."""
+        return timezone.localtime(self.starts_at, self.community.tzinfo).date()
 
     @property
     def is_recurring(self) -> bool:

@@ -36,3 +36,7 @@ def value_stories_section(group: FigureGroup) -> Section:
 
 def value_health_section(group: FigureGroup) -> Section:
     return Section("practice/value/_health.html", dict(group.data), title=group.title, figures=group.figures)
+
+
+def value_sessions_section(group: FigureGroup) -> Section:
+    return Section("practice/value/_sessions.html", dict(group.data), title=group.title, figures=group.figures)

@@ -130,7 +130,7 @@ def request_detail(*, community: Community, pk: int, user: User) -> HelpRequest 
     """
     comments = DiscussionComment.objects.select_related("author").order_by("created_at", "id")
     advice = (
-        Advice.objects.select_related("author")
+        Advice.objects.select_related("author", "session__community")
         .annotate(
             kudos_count=Count("kudos", distinct=True),
             my_kudos=Exists(Kudos.objects.filter(advice=OuterRef("pk"), user=user)),

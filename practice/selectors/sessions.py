@@ -69,6 +69,7 @@ class SessionPage:
     agenda: list[SessionAgendaItem]
     attendance: list[SessionAttendance]
     upcoming_starts: list[datetime] = field(default_factory=list)
+    advice: list[Advice] = field(default_factory=list)  # advice recorded "from the session"
 
     @property
     def going(self) -> list[SessionRSVP]:
@@ -84,17 +85,57 @@ class SessionPage:
 
 
 def session_page(*, session: PracticeSession, user: User, now: datetime) -> SessionPage:
-    """One session with its answers, agenda and attendance (three queries)."""
+    """One session with its answers, agenda, attendance and the advice recorded from it (four queries)."""
     rsvps = list(session.rsvps.select_related("user").order_by("answered_at", "id"))
     agenda = list(
         session.agenda.exclude(status=SessionAgendaItem.Status.DECLINED).select_related("request", "tag", "added_by")
     )
     attendance = list(session.attendance.select_related("user").order_by("user__display_name", "id"))
+    advice = list(
+        session.advice.filter(hidden_at__isnull=True, request__hidden_at__isnull=True)
+        .select_related("author", "request")
+        .order_by("created_at", "id")
+    )
     mine = next((r.answer for r in rsvps if r.user_id == user.pk), None)
     upcoming = [s for s in session.occurrence_starts() if s + session.duration > now]
     return SessionPage(
-        session=session, rsvps=rsvps, my_answer=mine, agenda=agenda, attendance=attendance, upcoming_starts=upcoming
+        session=session,
+        rsvps=rsvps,
+        my_answer=mine,
+        agenda=agenda,
+        attendance=attendance,
+        upcoming_starts=upcoming,
+        advice=advice,
     )
+
+
+def session_held(session: PracticeSession, now: datetime) -> bool:
+    """The session (its first occurrence) has taken place: advice given in it can be recorded."""
+    return not session.is_cancelled and session.starts_at <= now
+
+
+@dataclass(frozen=True)
+class SessionAdviceChoices:
+    requests: list[HelpRequest]  # the session's agenda requests still taking advice
+    attendees: list[User]  # who attended: the possible authors
+
+
+def session_advice_choices(*, session: PracticeSession) -> SessionAdviceChoices:
+    """What advice "from the session" can be recorded on, and in whose name (two queries)."""
+    requests = list(
+        HelpRequest.objects.filter(
+            session_agenda__session=session,
+            session_agenda__status=SessionAgendaItem.Status.ACCEPTED,
+            status__in=HelpRequest.ACTIVE,
+            hidden_at__isnull=True,
+        )
+        .select_related("author")
+        .order_by("session_agenda__position", "session_agenda__id")
+    )
+    attendees = list(
+        User.objects.filter(session_attendance__session=session, is_active=True).order_by("display_name", "id")
+    )
+    return SessionAdviceChoices(requests=requests, attendees=attendees)
 
 
 def feed_sessions(*, user: User, now: datetime) -> tuple[list[PracticeSession], dict[int, str]]:

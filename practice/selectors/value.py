@@ -19,18 +19,20 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
 )
 from django.db.models.functions import RowNumber
 
-from communities.models import Community
+from communities.models import Community, Membership
 from communities.selectors.contributions import contribution_rows, contribution_source
-from communities.selectors.report_figures import COUNT, DOWN, DURATION, SHARE, Figure, FigureGroup, share
+from communities.selectors.report_figures import AVERAGE, COUNT, DOWN, DURATION, SHARE, Figure, FigureGroup, share
 from communities.selectors.report_periods import ReportPeriod
 from practice.models import (
     Advice,
@@ -41,6 +43,7 @@ from practice.models import (
     HelpRequest,
     Kudos,
     Outcome,
+    PracticeSession,
     SessionAttendance,
 )
 from practice.selectors.requests import value_funnel
@@ -317,3 +320,90 @@ def health_figures(community: Community, period: ReportPeriod) -> FigureGroup:
         Figure("health.lapsed", "Lapsed loops (no outcome after every reminder)", cur.lapsed, prev.lapsed, better=DOWN),
     ]
     return FigureGroup("Practice health", figures, {"health": cur, "previous": prev})
+
+
+# --- Practice sessions in participation ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodSessions:
+    planned: int  # sessions (not cancelled) whose start falls in the period
+    held: int  # of those, with attendance recorded
+    attendance: int  # people recorded at the held sessions, counted once per session
+    newcomers_first: int  # members who joined in the period and came to their first session in it
+
+    @property
+    def held_share(self) -> float | None:
+        return share(self.held, self.planned)
+
+    @property
+    def attendance_per_session(self) -> float | None:
+        return self.attendance / self.held if self.held else None
+
+
+def period_sessions(community: Community, period: ReportPeriod) -> dict[int, PeriodSessions]:
+    """Sessions held against planned, attendance and newcomers' first session, per period (two queries).
+
+    A series counts once, at its first start (as on the dashboard).
+    """
+    prev, cur = period.previous, period.current
+    rows = (
+        PracticeSession.objects.filter(
+            _in("starts_at", prev.start, cur.end), community=community, status=PracticeSession.Status.SCHEDULED
+        )
+        .annotate(attendees=Count("attendance"), bucket=_bucket("starts_at", period))
+        .values_list("bucket", "attendees")
+    )
+    counts = {CURRENT: [0, 0, 0], PREVIOUS: [0, 0, 0]}
+    for bucket, attendees in rows:
+        counts[bucket][0] += 1
+        counts[bucket][1] += 1 if attendees else 0
+        counts[bucket][2] += attendees
+    first_session = (
+        SessionAttendance.objects.filter(
+            session__community=community,
+            session__status=PracticeSession.Status.SCHEDULED,
+            user=OuterRef("user"),
+            session__starts_at__gte=OuterRef("joined_at"),
+        )
+        .order_by("session__starts_at")
+        .values("session__starts_at")[:1]
+    )
+    newcomers = (
+        Membership.objects.filter(_in("joined_at", prev.start, cur.end), community=community)
+        .annotate(first=Subquery(first_session))
+        .aggregate(
+            now=Count("pk", filter=_in("joined_at", cur.start, cur.end) & _in("first", cur.start, cur.end)),
+            before=Count("pk", filter=_in("joined_at", prev.start, prev.end) & _in("first", prev.start, prev.end)),
+        )
+    )
+    return {
+        bucket: PeriodSessions(planned=c[0], held=c[1], attendance=c[2], newcomers_first=newcomers[key])
+        for bucket, key, c in ((CURRENT, "now", counts[CURRENT]), (PREVIOUS, "before", counts[PREVIOUS]))
+    }
+
+
+def session_participation_figures(community: Community, period: ReportPeriod) -> FigureGroup:
+    """Practice sessions next to participation (two queries); ``data`` is ``{"current": …, "previous": …}``."""
+    sessions = period_sessions(community, period)
+    cur, prev = sessions[CURRENT], sessions[PREVIOUS]
+    figures = [
+        Figure("sessions.planned", "Practice sessions planned", cur.planned, prev.planned, better=None),
+        Figure("sessions.held", "Practice sessions held (attendance recorded)", cur.held, prev.held),
+        Figure("sessions.held_share", "Sessions held: share of those planned", cur.held_share, prev.held_share, SHARE),
+        Figure("sessions.attendance", "Attendance at sessions held", cur.attendance, prev.attendance),
+        Figure(
+            "sessions.attendance_per_session",
+            "Attendance per session held (average)",
+            cur.attendance_per_session,
+            prev.attendance_per_session,
+            AVERAGE,
+        ),
+        Figure(
+            "sessions.newcomers_first",
+            "Newcomers who came to their first session",
+            cur.newcomers_first,
+            prev.newcomers_first,
+        ),
+    ]
+    return FigureGroup("Practice sessions", figures, {"current": cur, "previous": prev})

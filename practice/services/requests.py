@@ -20,11 +20,20 @@ from childsys.lib.markdown import markdown_excerpt
 from childsys.lib.ratelimit import Rate
 from communities import figures
 from communities.access import MODERATOR, CommunityAccess, check
-from communities.models import Category, Community, Membership, Tag, User
+from communities.models import Category, Community, Membership, Role, Tag, User
 from communities.services.community import activity_record
-from communities.services.notify import notify
+from communities.services.notify import absolute_url, notify
 from communities.services.tags import tags_from_text
-from practice.models import Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
+from practice.models import (
+    Advice,
+    AdviceResponse,
+    DiscussionComment,
+    HelpRequest,
+    Kudos,
+    Nudge,
+    PracticeSession,
+    SessionAgendaItem,
+)
 from practice.services import loops
 
 log = logging.getLogger(__name__)
@@ -257,9 +266,39 @@ def help_request_close(*, help_request: HelpRequest, actor: User, reason: str, n
 # --- advice, responses, discussion -----------------------------------------------------------
 
 
+def _check_session_advice(
+    *, help_request: HelpRequest, author: User, session: PracticeSession, recorder: User | None, now: datetime
+) -> None:
+    """Advice "from the session": recorded by the core group, on the agenda of a held session, by an attendee."""
+    if session.community_id != help_request.community_id:
+        raise ValidationError("That session belongs to another community.")
+    check(
+        recorder is not None and CommunityAccess.of(help_request.community, recorder).has_role(Role.CORE),
+        "Only the core group and facilitators record advice from a session.",
+    )
+    if session.is_cancelled or session.starts_at > now:
+        raise ValidationError("Advice from a session can be recorded once the session has been held.")
+    if not session.agenda.filter(request=help_request, status=SessionAgendaItem.Status.ACCEPTED).exists():
+        raise ValidationError("That request is not on the session's agenda.")
+    if not session.attendance.filter(user=author).exists():
+        raise ValidationError(f"{author} is not recorded as having attended this session.")
+
+
 @transaction.atomic
-def advice_create(*, help_request: HelpRequest, author: User, body: str, now: datetime | None = None) -> Advice:
-    """A peer answers. The first advice by someone other than the asker is the first response."""
+def advice_create(
+    *,
+    help_request: HelpRequest,
+    author: User,
+    body: str,
+    session: PracticeSession | None = None,
+    recorder: User | None = None,
+    now: datetime | None = None,
+) -> Advice:
+    """A peer answers. The first advice by someone other than the asker is the first response.
+
+    With ``session``, advice given in that practice session, recorded afterwards by ``recorder`` (a
+    member of the core group) in the name of ``author``, who attended.
+    """
     now = now or timezone.now()
     if help_request.author_id == author.pk:
         raise ValidationError("This is your own request: edit it, or reply in a discussion under the advice.")
@@ -267,7 +306,9 @@ def advice_create(*, help_request: HelpRequest, author: User, body: str, now: da
         raise ValidationError("This request is no longer taking advice.")
     if help_request.is_hidden:
         raise ValidationError("This request was hidden by a facilitator.")
-    advice = Advice.objects.create(request=help_request, author=author, body=body, created_at=now)
+    if session is not None:
+        _check_session_advice(help_request=help_request, author=author, session=session, recorder=recorder, now=now)
+    advice = Advice.objects.create(request=help_request, author=author, body=body, session=session, created_at=now)
     # Conditional update: of two simultaneous first answers, exactly one records the first response.
     first = HelpRequest.objects.filter(pk=help_request.pk, first_response_at__isnull=True).update(
         first_response_at=now, status=HelpRequest.Status.ANSWERED, last_activity_at=now
@@ -284,13 +325,20 @@ def advice_create(*, help_request: HelpRequest, author: User, body: str, now: da
     notify(
         recipients=[help_request.author],
         category=Category.ADVICE,
-        title=f"{author} advised on “{help_request.title}”",
+        title=f"{author} advised on “{help_request.title}”"
+        + (f" in the session “{session.title}”" if session is not None else ""),
         body=_excerpt(body),
         url=_request_url(help_request, f"advice-{advice.pk}"),
         community=help_request.community,
         actor=author,
         email_template="practice_advice_new",
-        email_context={"help_request": help_request, "advice": advice, "adviser": author},
+        email_context={
+            "help_request": help_request,
+            "advice": advice,
+            "adviser": author,
+            "session": session,
+            "session_url": absolute_url(session.get_absolute_url()) if session is not None else "",
+        },
         reply_target=f"a{advice.pk}",
         thread=request_thread(help_request),
         now=now,

@@ -16,6 +16,7 @@ from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
 from communities.services import privacy
 from communities.services.notify import absolute_url
+from communities.services.submissions import AlreadySubmitted, check_not_submitted, submit_once
 from practice import ics
 from practice.forms.sessions import (
     AgendaPullForm,
@@ -24,10 +25,12 @@ from practice.forms.sessions import (
     OccurrenceForm,
     ProposeForm,
     RSVPForm,
+    SessionAdviceForm,
     SessionForm,
 )
 from practice.models import PracticeSession, SessionAgendaItem
 from practice.selectors import sessions as selectors
+from practice.services import requests as request_services
 from practice.services import sessions as services
 
 
@@ -38,7 +41,15 @@ def _get_session(access: CommunityAccess, pk: int) -> PracticeSession:
 
 
 def _context(access: CommunityAccess, **extra) -> dict:
-    return {"access": access, "community": access.community, "may_schedule": services.may_schedule(access), **extra}
+    session = extra.get("session")
+    held = session is not None and selectors.session_held(session, timezone.now())
+    return {
+        "access": access,
+        "community": access.community,
+        "may_schedule": services.may_schedule(access),
+        "session_held": held,
+        **extra,
+    }
 
 
 @login_required
@@ -190,6 +201,60 @@ def session_attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             messages.success(request, "Attendance and notes saved.")
             return redirect(session)
     return render(request, "practice/sessions/attendance.html", _context(access, session=session, form=form))
+
+
+@login_required
+def session_advice(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Advice given in a held session, recorded on one of its agenda requests in the name of an attendee."""
+    access = community_for_member(request, slug, Role.CORE)
+    session = _get_session(access, pk)
+    if not selectors.session_held(session, timezone.now()):
+        messages.info(request, "Advice from a session can be recorded once the session has been held.")
+        return redirect(session)
+    choices = selectors.session_advice_choices(session=session)
+    form = SessionAdviceForm(
+        request.POST if request.method == "POST" else None,
+        session=session,
+        requests=choices.requests,
+        attendees=choices.attendees,
+        recorder=request.user,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            help_request = form.cleaned_data["request"]
+            try:
+                check_not_submitted(token=form.token(), user=request.user)
+                advice = submit_once(
+                    token=form.token(),
+                    user=request.user,
+                    create=lambda: request_services.advice_create(
+                        help_request=help_request,
+                        author=form.cleaned_data["author"],
+                        body=form.cleaned_data["body"],
+                        session=session,
+                        recorder=request.user,
+                    ),
+                )
+            except AlreadySubmitted:
+                return redirect(session)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                privacy.phi_confirmations_record(
+                    community=access.community, user=request.user, findings=form.phi_confirmed, where="advice"
+                )
+                messages.success(
+                    request, f"Advice recorded on “{help_request.title}” from the session; the asker has been told."
+                )
+                return redirect(f"{help_request.get_absolute_url()}#advice-{advice.pk}")
+        status = 400
+    return render(
+        request,
+        "practice/sessions/advice.html",
+        _context(access, session=session, form=form, choices=choices),
+        status=status,
+    )
 
 
 @login_required

@@ -61,6 +61,7 @@ def test_the_registered_pages_interleave_both_apps_in_the_documented_order():
         "stories",
         "practice-health",
         "participation",
+        "practice-sessions",
         "vibrancy",
         "objectives",
     ]

@@ -223,6 +223,8 @@ ROUTES: dict[str, Route] = {
     "practice:session-propose": action(MEMBER_ACTION, pk="practice_session"),  # any member: 200 with the error
     "practice:session-agenda-decide": action(CORE_ACTION, pk="practice_session", item_pk="agenda_item"),
     "practice:session-write-up": action(CORE_ACTION, pk="practice_session"),
+    # Before the session is held the page sends the core group back to the session (302).
+    "practice:session-advice": page(community_page(Role.CORE, ok=ALLOWED), pk="practice_session"),
     "practice:session-ics": page(MEMBER_PAGE, pk="practice_session"),
     # A member's calendar feed: the signed token is the credential (calendar apps send no cookie); the
     # sponsor's token. Wrong and revoked tokens: tests/practice/test_session_calendar.py.

@@ -12,7 +12,7 @@ from practice.demo import learning as demo_learning
 from practice.demo import requests as demo
 from practice.demo import sessions as demo_sessions
 from practice.demo import value as demo_value
-from practice.models import Artefact, PracticeSession, SessionAttendance, SessionRSVP
+from practice.models import Advice, Artefact, PracticeSession, SessionAttendance, SessionRSVP
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,15 @@ def test_the_demo_member_sees_both_on_the_sessions_page(seeded):
     client = client_for(seeded.users["member"])
     page = client.get(reverse("practice:session-list", kwargs={"slug": seeded.community.slug})).content.decode()
     assert "night-shift medication safety" in page and "handovers that do not lose results" in page
+
+
+def test_the_huddle_carries_advice_from_the_session_on_hugos_request(seeded):
+    huddle = PracticeSession.objects.get(community=seeded.community, title=demo_sessions.HUDDLE)
+    advice = Advice.objects.get(session=huddle)
+    assert advice.request.title == demo_sessions.HUDDLE_REQUEST
+    assert advice.author == seeded.users["ayla.core"]
+    assert huddle.agenda.filter(request=advice.request, status="accepted").exists()
+    page = client_for(seeded.users["hugo"]).get(advice.request.get_absolute_url()).content.decode()
+    assert f'from the session <a href="{huddle.get_absolute_url()}">{demo_sessions.HUDDLE}</a>' in page
+    demo_sessions.seed(seeded)
+    assert Advice.objects.filter(session=huddle).count() == 1
