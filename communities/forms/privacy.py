@@ -46,11 +46,19 @@ class PatientIdentifierGuard:
     # --- helpers -----------------------------------------------------------------------------------
 
     def _phi_findings(self, values: dict[str, str]) -> dict[str, list[Finding]]:
-        extra = community_patterns(self.community)
+        # Memoised per text: full_clean checks the posted text, clean() the cleaned one, which is
+        # usually the same string (the community's patterns are compiled once per form too).
+        if not hasattr(self, "_phi_memo"):
+            self._phi_memo: dict[str, list[Finding]] = {}
+            self._phi_extra = community_patterns(self.community)
         found = {}
         for name, value in values.items():
-            if isinstance(value, str) and (findings := find_identifiers(value, extra_mrn_patterns=extra)):
-                found[name] = findings
+            if not isinstance(value, str):
+                continue
+            if value not in self._phi_memo:
+                self._phi_memo[value] = find_identifiers(value, extra_mrn_patterns=self._phi_extra)
+            if self._phi_memo[value]:
+                found[name] = self._phi_memo[value]
         return found
 
     def full_clean(self) -> None:

@@ -271,21 +271,19 @@ def request_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "practice/requests/form.html", context)
 
 
-def _askers_request(request: HttpRequest, slug: str, pk: int) -> HelpRequest:
+def _askers_request(request: HttpRequest, slug: str, pk: int) -> tuple[CommunityAccess, HelpRequest]:
     """The request, for its asker only (403 for anyone else): resolving and withdrawing are theirs."""
-    help_request = _get_request(community_for_member(request, slug), pk)
+    access = community_for_member(request, slug)
+    help_request = _get_request(access, pk)
     if help_request.author_id != request.user.pk:
         raise PermissionDenied
-    return help_request
+    return access, help_request
 
 
 @login_required
 @require_POST
 def request_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = community_for_member(request, slug)
-    help_request = _get_request(access, pk)
-    if help_request.author_id != request.user.pk:
-        raise PermissionDenied
+    access, help_request = _askers_request(request, slug, pk)
     form = ResolveForm(request.POST, community=access.community)
     if not form.is_valid():
         # The note may identify a patient: show the page again with the note kept and the finding marked.
@@ -305,7 +303,7 @@ def request_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    help_request = _askers_request(request, slug, pk)
+    _, help_request = _askers_request(request, slug, pk)
     try:
         services.help_request_withdraw(help_request=help_request, actor=request.user)
     except ValidationError as exc:
