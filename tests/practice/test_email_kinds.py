@@ -159,8 +159,9 @@ def test_each_email_kind_is_multipart_readable_and_names_its_own_category(kind):
     html = message.get_body(preferencelist=("html",)).get_content()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     for part in (text, html, message["Subject"]):
+        words = re.sub(r"https?://\S+", "", part)  # signed tokens in links may hold "__" by chance
         for syntax in MARKDOWN_SYNTAX:
-            assert syntax not in part, (kind, syntax)
+            assert syntax not in words, (kind, syntax)
     assert not re.search(r"(^|>)\s*- ", html, re.M), "a flattened list in the html part"
     assert "?." not in text and "?.</" not in html
     if has_markdown:
