@@ -38,7 +38,8 @@ class PracticeConfig(AppConfig):
             "home",
             "practice",
             [
-                Slot("newcomer-path", learning.home_newcomer_path, after="purpose"),
+                # "Start here" leads a newcomer's home (it shows to newcomers only, so others keep their order).
+                Slot("newcomer-path", learning.home_newcomer_path, before="purpose"),
                 Slot("open-requests", requests.home_open_requests, after="objectives"),
             ],
         )
