@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from crispy_forms.layout import HTML
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -157,6 +158,8 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, "Your request is posted. Members with matching expertise have been told.")
                 return redirect(help_request)
     form.helper.add_input(SecondarySubmit("preview", "Preview and check for answers"))
+    # "Already answered?" sits right under the title, where the answers matter while it is typed.
+    form.helper.layout.insert(1, HTML('{% include "practice/learning/_request_suggestions.html" %}'))
     context = {
         "access": access,
         "community": community,
