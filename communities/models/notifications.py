@@ -60,6 +60,12 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def link(self) -> str:
+        """Where the inbox item's link goes: its own page's path, never another site (else no link)."""
+        url = self.url or ""
+        return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else ""
+
 
 class NotificationPreference(models.Model):
     """A user's email choice for one category; absent means the category's default."""

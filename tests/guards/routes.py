@@ -160,7 +160,7 @@ ROUTES: dict[str, Route] = {
     "communities:value-csv": page(FACILITATOR_PAGE),
     # Notifications (per user, outside communities)
     "communities:notifications": page(SIGNED_IN),
-    "communities:notification-open": action(
+    "communities:notification-read": action(
         dict.fromkeys(PERSONAS, 404) | {"anonymous": LOGIN, "sponsor": ALLOWED}, pk="notification"
     ),
     "communities:notifications-read-all": action(SIGNED_IN_ACTION),
