@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from communities.models import Category, EmailMode, Notification, NotificationPreference, OutboundEmail, User
+from communities.services.mime import envelope_address, message_bytes
 from communities.services.notify import outbound_email_build, render_deferred
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,31 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         # "text/calendar; method=REQUEST" keeps its parameter in the part's Content-Type (RFC 6047).
         message.attach_alternative(content, mimetype)
     return message
+
+
+def _hand_over(email: OutboundEmail, connection) -> None:
+    """Give one email to the SMTP session.
+
+    Over Django's SMTP backend the message goes as bytes built by ``communities.services.mime``
+    (the same message ``_message`` describes, without the standard library's costly header
+    folding) straight to the open ``smtplib`` session; any other backend (the tests' in-memory
+    one, the console) gets the ``EmailMultiAlternatives``.
+    """
+    if not isinstance(connection, SMTPBackend):
+        connection.send_messages([_message(email, connection)])
+        return
+    if connection.connection is None:
+        raise smtplib.SMTPServerDisconnected("the SMTP connection is closed")
+    data = message_bytes(
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        headers={"Message-ID": email.message_id, **email.headers},
+        alternatives=[tuple(a) for a in email.alternatives],
+    )
+    connection.connection.sendmail(envelope_address(settings.DEFAULT_FROM_EMAIL), [envelope_address(email.to)], data)
 
 
 def outbound_email_send_due(
@@ -210,7 +237,7 @@ def _send_or_record(email: OutboundEmail, connection, *, now: datetime):
     email.attempts += 1
     try:
         render_deferred(email)
-        connection.send_messages([_message(email, connection)])
+        _hand_over(email, connection)
     except Exception as exc:  # SMTP errors come in many types; record and retry later
         log.warning("sending email %s failed: %s", email.message_id, exc)
         final = email.attempts >= MAX_ATTEMPTS
