@@ -18,6 +18,7 @@ the time:
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import uuid
 from email.utils import formatdate, getaddresses
@@ -34,6 +35,7 @@ _WORD_OCTETS = 42
 _FOLD_AT = 78
 
 
+@functools.lru_cache(maxsize=4096)  # the sender's address on every email; recipients of a fan-out
 def envelope_address(address: str) -> str:
     """The address for SMTP's MAIL FROM / RCPT TO, as Django's SMTP backend gives it."""
     if _PLAIN_ADDRESS.fullmatch(address):
