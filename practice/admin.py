@@ -30,8 +30,9 @@ class NudgeInline(admin.TabularInline):
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(admin.ModelAdmin):
-    list_display = ["title", "community", "author", "status", "urgency", "created_at", "first_response_at"]
-    list_filter = ["status", "urgency", "community"]
+    # Site administrators see the author of an anonymous request (the ``anonymous`` column says so).
+    list_display = ["title", "community", "author", "anonymous", "status", "urgency", "created_at", "first_response_at"]
+    list_filter = ["status", "urgency", "anonymous", "community"]
     search_fields = ["title", "situation"]
     raw_id_fields = ["author", "hidden_by"]
     filter_horizontal = ["tags"]
@@ -84,8 +85,8 @@ class ArtefactVersionInline(admin.TabularInline):
 
 @admin.register(Artefact)
 class ArtefactAdmin(admin.ModelAdmin):
-    list_display = ["title", "community", "kind", "status", "version", "published_at"]
-    list_filter = ["kind", "status", "community"]
+    list_display = ["title", "community", "kind", "created_by", "anonymous", "status", "version", "published_at"]
+    list_filter = ["kind", "status", "anonymous", "community"]
     search_fields = ["title"]
     raw_id_fields = ["created_by", "published_by", "authors", "source_requests", "source_advice", "source_outcomes"]
     filter_horizontal = ["tags"]

@@ -13,6 +13,12 @@ from practice.models import AdviceResponse, HelpRequest
 from practice.services.requests import MAX_TAGS
 
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.org). No HTML."
+ANONYMOUS_HELP = (
+    "Nobody in the community — members, core group, facilitators or sponsors — will see that it was you: "
+    "they see “A member (anonymous)”. The portal keeps the link to you so that you still get advice, "
+    "follow-ups and the outcome form, and for rate limits and moderation (site administrators can see it). "
+    "You can reveal yourself later."
+)
 
 
 class TagChoiceField(forms.ModelMultipleChoiceField):
@@ -41,6 +47,7 @@ class HelpRequestForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
         required=False,
         help_text="Shown in the activity log. Required when you edit someone else's words.",
     )
+    anonymous = forms.BooleanField(label="Post anonymously", required=False, help_text=ANONYMOUS_HELP)
 
     class Meta:
         model = HelpRequest
@@ -65,6 +72,10 @@ class HelpRequestForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
         self.fields["situation"].max_length = 10000
         self.fields["tried"].max_length = 10000
         fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency"), "submit_token"]
+        if self.instance.pk is None:
+            fields.insert(-1, "anonymous")
+        else:
+            del self.fields["anonymous"]  # revealing is its own action on the request page
         if moderating:
             self.fields["reason"].required = True
             fields.append("reason")
@@ -143,6 +154,23 @@ class ResolveForm(PatientIdentifierGuard, forms.Form):
     def __init__(self, *args, community: Community | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.phi_guard(community=community, fields=["note"])
+
+
+class AskerMessageForm(forms.Form):
+    """A facilitator's message to the anonymous asker, delivered by the portal."""
+
+    message = forms.CharField(
+        label="Message to the asker",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text="The portal delivers it to the asker (in the portal and by email); you will not learn who they are.",
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.add_input(Submit("submit", "Send to the asker", css_class="btn-sm"))
 
 
 class ModerationForm(forms.Form):

@@ -173,6 +173,9 @@ ROUTES: dict[str, Route] = {
     "practice:request-edit": page(FACILITATOR_PAGE | {"member": 200}, pk="help_request"),
     "practice:request-resolve": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
     "practice:request-withdraw": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
+    "practice:request-reveal": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
+    # The world's request is not anonymous: a facilitator's message is refused with a 400 (the view ran).
+    "practice:request-message-asker": action(FACILITATOR_ACTION, pk="help_request"),
     "practice:request-moderate": page(FACILITATOR_PAGE, pk="help_request"),
     "practice:request-advice": action(MEMBER_ACTION, pk="help_request"),
     "practice:request-advice-edit": page(FACILITATOR_PAGE | {"core": 200}, pk="help_request", advice_pk="advice"),
