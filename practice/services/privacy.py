@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from childsys.lib import phi
 from childsys.lib.ratelimit import Rate
 from communities.models import ActivityLog, Category, Membership, Notification, OutboundEmail, User
 from communities.services.community import activity_record
@@ -162,6 +163,8 @@ def removed_fragments(old: str, new: str) -> list[str]:
     """The parts of ``old`` that ``new`` no longer holds (deleted or replaced runs), longest first."""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     found = {old[i1:i2].strip() for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("delete", "replace")}
+    # A copy may quote the identifier alone (a log line, an excerpt): the detectors' findings count too.
+    found |= {f.value for f in phi.find_identifiers(old, extra_mrn_patterns=phi.mrn_patterns()) if f.value not in new}
     return sorted((f for f in found if len(f) >= MIN_FRAGMENT), key=len, reverse=True)
 
 
@@ -183,7 +186,8 @@ def _scrub_copies(fragments: list[str], *, post: Content) -> None:
     for fragment in fragments:
         quoting |= Q(subject__contains=fragment) | Q(body_text__contains=fragment) | Q(body_html__contains=fragment)
         quoting |= Q(context__icontains=fragment)
-    for email in OutboundEmail.objects.exclude(state=OutboundEmail.State.SENT).filter(quoting):
+    # Sent rows too: the copy kept here is rewritten (the delivered email itself cannot be recalled).
+    for email in OutboundEmail.objects.filter(quoting):
         email.subject = _scrub(email.subject, fragments)
         email.body_text = _scrub(email.body_text, fragments)
         email.body_html = _scrub(email.body_html, fragments)
