@@ -211,3 +211,16 @@ def test_a_redacted_request_is_no_longer_found_by_its_old_words(
     assert not request_search(type(hr).objects.filter(community=community), "5919").exists()
     assert request_search(type(hr).objects.filter(community=community), "sensor").exists()
     assert SECRET not in _dump()
+
+
+def test_a_session_proposal_reason_is_checked_for_patient_identifiers(as_user, post_request, member, facilitator):
+    from practice.models import SessionAgendaItem
+    from tests.practice.factories_sessions import PracticeSessionFactory
+
+    hr = post_request()
+    session = PracticeSessionFactory(community=hr.community, created_by=facilitator)
+    url = reverse("practice:session-propose", kwargs={"slug": hr.community.slug, "pk": session.pk})
+    response = as_user(member).post(url, {"request": hr.pk, "reason": f"Patient {SECRET} again"})
+    assert response.status_code == 200
+    assert "This looks like" in response.content.decode() and f"Patient {SECRET} again" in response.content.decode()
+    assert not SessionAgendaItem.objects.exists()
