@@ -17,7 +17,8 @@ def seed(demo: Demo) -> None:
     posted_before = demo.now - timedelta(days=2)
     requests = list(
         HelpRequest.objects.filter(community=community, hidden_at=None, created_at__lt=posted_before)
-        .exclude(status__in=[HelpRequest.Status.WITHDRAWN, HelpRequest.Status.CLOSED])
+        .filter(status__in=[HelpRequest.Status.OPEN, HelpRequest.Status.ANSWERED])
+        .exclude(author__in=[demo.users["chen"], demo.users["esra"]])
         .order_by("created_at")
     )
     if len(requests) < 2:
