@@ -13,6 +13,7 @@ from practice.models import (
     Kudos,
     NewcomerPathItem,
     Nudge,
+    PrivacyFlag,
 )
 
 
@@ -156,3 +157,16 @@ class InboundEmailAdmin(admin.ModelAdmin):
             again = process_inbound(bytes(row.raw), source=row.source)
             done += again.state != InboundEmail.State.FAILED
         self.message_user(request, f"{done} message(s) processed; the others are still failed.")
+
+
+@admin.register(PrivacyFlag)
+class PrivacyFlagAdmin(admin.ModelAdmin):
+    """Privacy concerns: who raised them and when, and the review; reviewing happens in the community."""
+
+    list_display = ["pk", "community", "kind", "state", "content_type", "object_id", "reporter", "created_at",
+                    "reviewed_by", "reviewed_at"]  # fmt: skip
+    list_filter = ["state", "kind", "content_type", "community"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["community", "content_type", "object_id", "reporter", "kind", "reason", "created_at",
+                       "reviewed_by", "reviewed_at"]  # fmt: skip
+    fields = [*readonly_fields, "state"]

@@ -19,6 +19,7 @@ class Category(models.TextChoices):
     DIGEST = "digest", "Weekly digest"
     DAILY_DIGEST = "daily_digest", "Daily digest"
     REPORTS = "reports", "Value reports (sponsors)"
+    PRIVACY = "privacy", "Privacy concerns raised about posts"
     # Verification, password reset and security notices: always sent, never unsubscribable.
     ACCOUNT = "account", "Your account"
 

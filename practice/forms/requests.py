@@ -9,7 +9,7 @@ from django import forms
 from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Tag
 from communities.services.submissions import SubmitOnceMixin
-from practice.models import AdviceResponse, HelpRequest
+from practice.models import AdviceResponse, HelpRequest, PrivacyFlag
 from practice.services.requests import MAX_TAGS
 
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.org). No HTML."
@@ -195,3 +195,40 @@ class ModerationForm(forms.Form):
             self.fields["action"].initial = choices[0][0]
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Apply"))
+
+
+class PrivacyReportForm(forms.Form):
+    """A member's privacy concern about a post: what kind, and optionally why."""
+
+    kind = forms.ChoiceField(
+        label="What is the concern?",
+        choices=PrivacyFlag.Kind.choices,
+        initial=PrivacyFlag.Kind.PATIENT,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Anything the facilitators should know (optional)",
+        max_length=300,
+        required=False,
+        help_text="Do not repeat the identifier here.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Report and hide the post"))
+
+
+class RedactionForm(forms.Form):
+    """The facilitator's edited text for each of a post's text fields, prefilled with the current words."""
+
+    def __init__(self, *args, fields: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"] = forms.CharField(widget=forms.HiddenInput, initial="redact")
+        for name, value in fields.items():
+            widget = forms.TextInput if name == "title" else forms.Textarea(attrs={"rows": 6})
+            self.fields[name] = forms.CharField(
+                label=name.replace("_", " ").capitalize(), initial=value, required=name != "tried", widget=widget
+            )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Redact: replace the text everywhere"))

@@ -27,6 +27,8 @@ class Moderated(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
+    # Set when a facilitator replaced the text after a privacy concern: shown as a note on the post.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
