@@ -83,7 +83,7 @@ def test_a_case_clinic_is_scheduled_held_and_written_up_for_those_who_missed_it(
     reader.set_default_timeout(10_000)
     log_in(reader, live_server, newcomer.email)
     reader.goto(f"{live_server.url}/notifications/")
-    expect(reader.get_by_text(f"You missed “{TITLE}”")).to_be_visible()
+    expect(reader.get_by_role("link", name=f"You missed “{TITLE}”")).to_be_visible()
     reader.goto(f"{base}/")
     reader.get_by_role("link", name="Learning", exact=True).click()
     reader.get_by_role("link", name=f"{TITLE}: highlights").click()
