@@ -13,6 +13,7 @@ from practice.models import (
     Kudos,
     NewcomerPathItem,
     Nudge,
+    PrivacyFlag,
 )
 
 
@@ -30,8 +31,9 @@ class NudgeInline(admin.TabularInline):
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(admin.ModelAdmin):
-    list_display = ["title", "community", "author", "status", "urgency", "created_at", "first_response_at"]
-    list_filter = ["status", "urgency", "community"]
+    # Site administrators see the author of an anonymous request (the ``anonymous`` column says so).
+    list_display = ["title", "community", "author", "anonymous", "status", "urgency", "created_at", "first_response_at"]
+    list_filter = ["status", "urgency", "anonymous", "community"]
     search_fields = ["title", "situation"]
     raw_id_fields = ["author", "hidden_by"]
     filter_horizontal = ["tags"]
@@ -84,8 +86,8 @@ class ArtefactVersionInline(admin.TabularInline):
 
 @admin.register(Artefact)
 class ArtefactAdmin(admin.ModelAdmin):
-    list_display = ["title", "community", "kind", "status", "version", "published_at"]
-    list_filter = ["kind", "status", "community"]
+    list_display = ["title", "community", "kind", "created_by", "anonymous", "status", "version", "published_at"]
+    list_filter = ["kind", "status", "anonymous", "community"]
     search_fields = ["title"]
     raw_id_fields = ["created_by", "published_by", "authors", "source_requests", "source_advice", "source_outcomes"]
     filter_horizontal = ["tags"]
@@ -155,3 +157,16 @@ class InboundEmailAdmin(admin.ModelAdmin):
             again = process_inbound(bytes(row.raw), source=row.source)
             done += again.state != InboundEmail.State.FAILED
         self.message_user(request, f"{done} message(s) processed; the others are still failed.")
+
+
+@admin.register(PrivacyFlag)
+class PrivacyFlagAdmin(admin.ModelAdmin):
+    """Privacy concerns: who raised them and when, and the review; reviewing happens in the community."""
+
+    list_display = ["pk", "community", "kind", "state", "content_type", "object_id", "reporter", "created_at",
+                    "reviewed_by", "reviewed_at"]  # fmt: skip
+    list_filter = ["state", "kind", "content_type", "community"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["community", "content_type", "object_id", "reporter", "kind", "reason", "created_at",
+                       "reviewed_by", "reviewed_at"]  # fmt: skip
+    fields = [*readonly_fields, "state"]

@@ -14,6 +14,7 @@ class PracticeConfig(AppConfig):
         from practice import signals
         from practice.demo import learning as demo_learning
         from practice.demo import loops as demo_loops
+        from practice.demo import privacy as demo_privacy
         from practice.demo import requests as demo_requests
         from practice.demo import sessions as demo_sessions
         from practice.demo import value as demo_value
@@ -38,7 +39,8 @@ class PracticeConfig(AppConfig):
             "home",
             "practice",
             [
-                Slot("newcomer-path", learning.home_newcomer_path, after="purpose"),
+                # "Start here" leads a newcomer's home (it shows to newcomers only, so others keep their order).
+                Slot("newcomer-path", learning.home_newcomer_path, before="purpose"),
                 Slot("open-requests", requests.home_open_requests, after="objectives"),
             ],
         )
@@ -73,8 +75,16 @@ class PracticeConfig(AppConfig):
 
         # The demo, after the communities' own: the requests; the value report's (learning loops inside its
         # default period, the last full quarter); how the remaining loops turned out, with reminders due now;
-        # then the learning captured from requests and a closed loop; then the practice sessions.
+        # then the learning captured from requests and a closed loop; then the practice sessions;
+        # last, a redacted post and an open privacy concern.
         demo.register(
             "practice",
-            [demo_requests.seed, demo_value.seed, demo_loops.seed, demo_learning.seed, demo_sessions.seed],
+            [
+                demo_requests.seed,
+                demo_value.seed,
+                demo_loops.seed,
+                demo_learning.seed,
+                demo_sessions.seed,
+                demo_privacy.seed,
+            ],
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice.views import learning, loops, sessions
+from practice.views import learning, loops, privacy, sessions
 from practice.views import requests as views
 
 app_name = "practice"
@@ -10,9 +10,31 @@ urlpatterns = [
     path("requests/", views.request_list, name="request-list"),
     path("requests/new/", views.request_new, name="request-new"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
+    path(
+        "privacy/report/request/<int:post_pk>/",
+        privacy.privacy_report,
+        {"post_type": "request"},
+        name="request-privacy-report",
+    ),
+    path(
+        "privacy/report/advice/<int:post_pk>/",
+        privacy.privacy_report,
+        {"post_type": "advice"},
+        name="request-advice-privacy-report",
+    ),
+    path(
+        "privacy/report/comment/<int:post_pk>/",
+        privacy.privacy_report,
+        {"post_type": "comment"},
+        name="request-comment-privacy-report",
+    ),
+    path("privacy/reviews/", privacy.privacy_reviews, name="request-privacy-reviews"),
+    path("privacy/reviews/<int:flag_pk>/", privacy.privacy_review, name="request-privacy-review"),
     path("requests/<int:pk>/edit/", views.request_edit, name="request-edit"),
     path("requests/<int:pk>/resolve/", views.request_resolve, name="request-resolve"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request-withdraw"),
+    path("requests/<int:pk>/reveal/", views.request_reveal, name="request-reveal"),
+    path("requests/<int:pk>/message-asker/", views.request_message_asker, name="request-message-asker"),
     path("requests/<int:pk>/moderate/", views.request_moderate, name="request-moderate"),
     path("requests/<int:pk>/advice/", views.advice_create, name="request-advice"),
     path("requests/<int:pk>/advice/<int:advice_pk>/edit/", views.advice_edit, name="request-advice-edit"),

@@ -19,6 +19,7 @@ class Category(models.TextChoices):
     DIGEST = "digest", "Weekly digest"
     DAILY_DIGEST = "daily_digest", "Daily digest"
     REPORTS = "reports", "Value reports (sponsors)"
+    PRIVACY = "privacy", "Privacy concerns raised about posts"
     # Verification, password reset and security notices: always sent, never unsubscribable.
     ACCOUNT = "account", "Your account"
 
@@ -59,6 +60,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link(self) -> str:
+        """Where the inbox item's link goes: its own page's path, never another site (else no link)."""
+        url = self.url or ""
+        return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else ""
 
 
 class NotificationPreference(models.Model):

@@ -36,7 +36,7 @@ class Section:
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
-    column: str = "main"  # the community home's "main" or "side" column
+    column: str = "main"  # the community home's "main" or "side" column, or "top": above both, leading the page
     figures: Sequence[Figure] = ()  # the value report's figures (page, CSV export)
     name: str = ""  # set from the registration unless the builder names it
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from communities.models import Community, InquiryContribution, VibrancyScore, VisionComment, VisionDraft, VisionStance
 
@@ -37,13 +37,19 @@ def contribution_sources() -> dict[str, ContributionSource]:
     return dict(_SOURCES)
 
 
-def contribution_rows(name: str, model, community: str, *, user: str = "author", at: str = "created_at") -> None:
+def contribution_rows(
+    name: str, model, community: str, *, user: str = "author", at: str = "created_at", exclude: Q | None = None
+) -> None:
     """Register ``model``'s rows as a kind of contribution: ``community`` is the lookup from a row to its
-    community, ``user`` the contributor's foreign key (rows without one are left out), ``at`` its moment."""
+    community, ``user`` the contributor's foreign key (rows without one are left out), ``at`` its moment;
+    rows matching ``exclude`` are never anyone's contribution (what a member posted anonymously)."""
 
     def source(of: Community, since: datetime, until: datetime) -> QuerySet:
         where = {community: of, f"{user}__isnull": False, f"{at}__gte": since, f"{at}__lt": until}
-        return model.objects.filter(**where).values_list(f"{user}_id", at)
+        rows = model.objects.filter(**where)
+        if exclude is not None:
+            rows = rows.exclude(exclude)
+        return rows.values_list(f"{user}_id", at)
 
     _SOURCES[name] = source
 

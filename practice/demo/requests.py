@@ -43,6 +43,7 @@ class R:
     advice: list[A] = field(default_factory=list)
     end: str = ""  # "resolved" | "withdrawn" | "closed"
     end_note: str = ""
+    anonymous: bool = False  # posted anonymously: others see "A member (anonymous)"
 
 
 REQUESTS: list[R] = [
@@ -252,6 +253,17 @@ REQUESTS: list[R] = [
     R(0.2, "gwen", "Night-time falls: do sensor mats beat bed alarms?",
       "We are choosing between sensor floor mats and bed alarms for the new ward.",
       tags=["falls-prevention"], advice=[]),
+    # Asked anonymously by member@demo.example (log in as them to see "You posted this anonymously").
+    R(6, "member", "I gave a dose twice because two charts were open",
+      "At the end of a long shift I had the paper chart and the e-chart open and signed the 18:00 dose on "
+      "one only. The next nurse gave it again. The patient was fine, but I keep thinking about it.\n\n"
+      "How do other wards stop a dose being given twice when two records are in use?",
+      "- Told the nurse in charge and filed an incident report", ["medication-safety"],
+      advice=[
+          A("ayla.core", 4, "You did the right thing by reporting it. We **retired the paper chart** for "
+            "regular doses: one record, one signature. Until you can, a sticker on the paper chart saying "
+            "*see e-chart* helped us.", ["thanks", "try"], "I'll ask for the sticker on our ward."),
+      ], anonymous=True),
 ]  # fmt: skip
 
 
@@ -273,6 +285,7 @@ def seed(demo: Demo) -> None:
             tried=spec.tried,
             tags=[tags[t] for t in spec.tags if t in tags],
             urgency=HelpRequest.Urgency.URGENT if spec.urgent else HelpRequest.Urgency.NORMAL,
+            anonymous=spec.anonymous,
             now=posted,
         )
         last = posted

@@ -77,7 +77,20 @@ class ArtefactForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
             self.fields["title"].help_text = "Optional: the question is used when you leave this empty."
         if not editing:
             del self.fields["note"]
+        anonymous = kind == Artefact.Kind.FAILURE_REFLECTION and not editing
+        if anonymous:
+            # Owning up to a failure is easier without one's name on it.
+            self.fields["anonymous"] = forms.BooleanField(
+                label="Post anonymously",
+                required=False,
+                help_text=(
+                    "Nobody in the community — members, core group, facilitators or sponsors — will see that you "
+                    "wrote it: they see “A member (anonymous)”. The portal keeps the link to you for moderation "
+                    "(site administrators can see it)."
+                ),
+            )
         order = ["title", *[n for n, _ in parts], "tags", "new_tags", *(["note"] if editing else [])]
+        order += ["anonymous"] if anonymous else []
         self.order_fields(order)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save changes" if editing else "Save draft"))

@@ -9,10 +9,16 @@ from django import forms
 from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Tag
 from communities.services.submissions import SubmitOnceMixin
-from practice.models import AdviceResponse, HelpRequest
+from practice.models import AdviceResponse, HelpRequest, PrivacyFlag
 from practice.services.requests import MAX_TAGS
 
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.org). No HTML."
+ANONYMOUS_HELP = (
+    "Nobody in the community — members, core group, facilitators or sponsors — will see that it was you: "
+    "they see “A member (anonymous)”. The portal keeps the link to you so that you still get advice, "
+    "follow-ups and the outcome form, and for rate limits and moderation (site administrators can see it). "
+    "You can reveal yourself later."
+)
 
 
 class TagChoiceField(forms.ModelMultipleChoiceField):
@@ -41,6 +47,7 @@ class HelpRequestForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
         required=False,
         help_text="Shown in the activity log. Required when you edit someone else's words.",
     )
+    anonymous = forms.BooleanField(label="Post anonymously", required=False, help_text=ANONYMOUS_HELP)
 
     class Meta:
         model = HelpRequest
@@ -65,6 +72,10 @@ class HelpRequestForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
         self.fields["situation"].max_length = 10000
         self.fields["tried"].max_length = 10000
         fields = ["title", "situation", "tried", "tags", "new_tags", Field("urgency"), "submit_token"]
+        if self.instance.pk is None:
+            fields.insert(-1, "anonymous")
+        else:
+            del self.fields["anonymous"]  # revealing is its own action on the request page
         if moderating:
             self.fields["reason"].required = True
             fields.append("reason")
@@ -145,6 +156,23 @@ class ResolveForm(PatientIdentifierGuard, forms.Form):
         self.phi_guard(community=community, fields=["note"])
 
 
+class AskerMessageForm(forms.Form):
+    """A facilitator's message to the anonymous asker, delivered by the portal."""
+
+    message = forms.CharField(
+        label="Message to the asker",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text="The portal delivers it to the asker (in the portal and by email); you will not learn who they are.",
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.add_input(Submit("submit", "Send to the asker", css_class="btn-sm"))
+
+
 class ModerationForm(forms.Form):
     """Hide, show again or (requests only) close, always with a reason."""
 
@@ -167,3 +195,40 @@ class ModerationForm(forms.Form):
             self.fields["action"].initial = choices[0][0]
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Apply"))
+
+
+class PrivacyReportForm(forms.Form):
+    """A member's privacy concern about a post: what kind, and optionally why."""
+
+    kind = forms.ChoiceField(
+        label="What is the concern?",
+        choices=PrivacyFlag.Kind.choices,
+        initial=PrivacyFlag.Kind.PATIENT,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Anything the facilitators should know (optional)",
+        max_length=300,
+        required=False,
+        help_text="Do not repeat the identifier here.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Report and hide the post"))
+
+
+class RedactionForm(forms.Form):
+    """The facilitator's edited text for each of a post's text fields, prefilled with the current words."""
+
+    def __init__(self, *args, fields: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"] = forms.CharField(widget=forms.HiddenInput, initial="redact")
+        for name, value in fields.items():
+            widget = forms.TextInput if name == "title" else forms.Textarea(attrs={"rows": 6})
+            self.fields[name] = forms.CharField(
+                label=name.replace("_", " ").capitalize(), initial=value, required=name != "tried", widget=widget
+            )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Redact: replace the text everywhere"))

@@ -207,7 +207,7 @@ class AgendaPullForm(forms.Form):
         return data
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(PatientIdentifierGuard, forms.Form):
     request = forms.ModelChoiceField(
         label="My request", queryset=None, error_messages={"required": "Choose one of your requests."}
     )
@@ -218,11 +218,12 @@ class ProposeForm(forms.Form):
         error_messages={"required": "Say in a few words why the group should work on it."},
     )
 
-    def __init__(self, *args, choices, **kwargs):
+    def __init__(self, *args, choices, community: Community, **kwargs):
         from practice.models import HelpRequest
 
         super().__init__(*args, **kwargs)
         self.fields["request"].queryset = HelpRequest.objects.filter(pk__in=[r.pk for r in choices])
+        self.phi_guard(community=community, fields=["reason"])
 
 
 class DecideForm(forms.Form):

@@ -10,6 +10,7 @@ from .learning import (
     NewcomerPathRead,
 )
 from .loops import MAX_POSTPONEMENTS, FollowUp, FollowUpReminder, Outcome
+from .privacy import PrivacyFlag
 from .requests import (
     EDIT_WINDOW,
     Advice,
@@ -49,6 +50,7 @@ __all__ = [
     "Nudge",
     "Outcome",
     "PracticeSession",
+    "PrivacyFlag",
     "SessionAgendaItem",
     "SessionAttendance",
     "SessionRSVP",

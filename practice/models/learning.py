@@ -12,7 +12,7 @@ from django.utils import timezone
 from communities.models import Community, Tag
 
 from .loops import Outcome
-from .requests import Advice, HelpRequest
+from .requests import ANONYMOUS_NAME, Advice, HelpRequest
 
 
 class Artefact(models.Model):
@@ -66,6 +66,9 @@ class Artefact(models.Model):
     )
     # The number of the latest ArtefactVersion.
     version = models.PositiveIntegerField(default=0)
+    # Drafted anonymously (a failure reflection, or learning from an anonymous request's outcome): its
+    # ``created_by`` appears to everyone else as ANONYMOUS_NAME among the authors and in the versions.
+    anonymous = models.BooleanField("post anonymously", default=False)
 
     # Sources: where the learning came from (help requests, advice, reported outcomes).
     source_requests = models.ManyToManyField(HelpRequest, blank=True, related_name="artefacts")
@@ -94,6 +97,19 @@ class Artefact(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    def masks(self, person_id: int | None, viewer) -> bool:
+        """Whether ``person_id`` appears to ``viewer`` as ANONYMOUS_NAME on this artefact."""
+        return (
+            self.anonymous
+            and person_id is not None
+            and person_id == self.created_by_id
+            and (viewer is None or getattr(viewer, "pk", None) != person_id)
+        )
+
+    def author_names_for(self, viewer) -> list[str]:
+        """The authors' names as ``viewer`` may see them (from the prefetched ``authors``)."""
+        return [ANONYMOUS_NAME if self.masks(u.pk, viewer) else u.name for u in self.authors.all()]
 
     def field_values(self) -> dict[str, str]:
         """The kind-specific fields with their values (what a version stores)."""

@@ -15,6 +15,9 @@ from communities.models import Community, Tag
 # How long an author may still edit what they posted; afterwards only facilitators can (with a reason).
 EDIT_WINDOW = timedelta(minutes=settings.PRACTICE_EDIT_WINDOW_MINUTES)
 
+# What everyone but the author sees in place of the author of an anonymous post.
+ANONYMOUS_NAME = "A member (anonymous)"
+
 
 class Moderated(models.Model):
     """Content a facilitator can hide, giving a reason; members then see "hidden by a facilitator"."""
@@ -24,6 +27,8 @@ class Moderated(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
+    # Set when a facilitator replaced the text after a privacy concern: shown as a note on the post.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -84,6 +89,9 @@ class HelpRequest(Authored):
     last_activity_at = models.DateTimeField(default=timezone.now)
     concluded_at = models.DateTimeField(null=True, blank=True)
     conclusion_note = models.CharField(max_length=300, blank=True)
+    # Posted anonymously: everyone but the asker sees ANONYMOUS_NAME. The portal keeps ``author`` for
+    # notifications, follow-ups, rate limits and moderation; the asker may reveal themselves later.
+    anonymous = models.BooleanField("post anonymously", default=False)
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -122,6 +130,28 @@ class HelpRequest(Authored):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def masks(self, author_id: int | None, viewer) -> bool:
+        """Whether what ``author_id`` wrote on this request is shown to ``viewer`` as by ANONYMOUS_NAME:
+        the request is anonymous, it is the asker's, and the viewer is someone else."""
+        return (
+            self.anonymous
+            and author_id is not None
+            and author_id == self.author_id
+            and (viewer is None or getattr(viewer, "pk", None) != author_id)
+        )
+
+    def asker_name_for(self, viewer, default: str = "a former member") -> str:
+        """The asker as ``viewer`` may see them."""
+        return self.name_for(self.author, viewer, default)
+
+    def name_for(self, author, viewer, default: str = "a former member") -> str:
+        """The name of ``author`` (of this request, or of advice, a message or an outcome on it) for ``viewer``."""
+        if author is None:
+            return default
+        if self.masks(author.pk, viewer):
+            return ANONYMOUS_NAME
+        return author.name
 
     def is_overdue(self, *, now: datetime | None = None) -> bool:
         """No response by the due time (and still waiting for one)."""

@@ -11,7 +11,10 @@ from practice.selectors import learning as selectors
 
 
 def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> Section | None:
-    """ "Start here" for members who joined in the last 30 days, when the path has items (one query)."""
+    """ "Start here" for members who joined in the last 30 days, when the path has items (one query).
+
+    It leads the page (the "top" column, above both columns), so on a phone it is on the first screen.
+    """
     if not access.is_newcomer:
         return None
     path = selectors.newcomer_path(community=access.community, user=request.user)
@@ -25,7 +28,7 @@ def home_newcomer_path(request: HttpRequest, access: CommunityAccess) -> Section
             "read": read,
             "percent": round(100 * read / len(path)),
         },
-        column="side",
+        column="top",
     )
 
 

@@ -126,7 +126,8 @@ def request_list(
 def request_detail(*, community: Community, pk: int, user: User) -> HelpRequest | None:
     """One request with its tags, advice, responses, discussions and kudos (a fixed number of queries).
 
-    Each advice carries ``kudos_count``, ``my_kudos``, ``responses_by_kind`` and ``visible_comments``.
+    Each advice carries ``kudos_count``, ``my_kudos``, ``responses_by_kind``, ``visible_comments``, and
+    ``stance`` / ``earlier_stances``: the asker's latest "try"/"discuss" response and the ones before it.
     """
     comments = DiscussionComment.objects.select_related("author").order_by("created_at", "id")
     advice = (
@@ -151,6 +152,10 @@ def request_detail(*, community: Community, pk: int, user: User) -> HelpRequest 
         return None
     for item in help_request.advice.all():
         item.responses_by_kind = {r.kind: r for r in item.responses.all()}
+        # "I'll try this" and "I see it differently" are stances: the latest one holds, earlier ones are history.
+        stances = [r for r in item.responses.all() if r.kind != AdviceResponse.Kind.THANKS]
+        item.stance = stances[-1] if stances else None
+        item.earlier_stances = stances[-2::-1]
     return help_request
 
 

@@ -211,15 +211,29 @@ def period_health(community: Community, period: ReportPeriod) -> dict[int, Perio
 # --- Contributions counted in participation (communities.selectors.contributions) ---------
 
 
-contribution_rows("help requests", HelpRequest, "community")
+# What the asker of an anonymous request wrote on it (the request, their responses, their messages in its
+# discussions, its outcome) counts in the community's figures, never as anyone's contribution.
+contribution_rows("help requests", HelpRequest, "community", exclude=Q(anonymous=True))
 contribution_rows("advice", Advice, "request__community")
-contribution_rows("discussion messages", DiscussionComment, "advice__request__community")
-contribution_rows("responses to advice", AdviceResponse, "request__community")
-contribution_rows("outcomes", Outcome, "community", at="recorded_at")
+contribution_rows(
+    "discussion messages",
+    DiscussionComment,
+    "advice__request__community",
+    exclude=Q(advice__request__anonymous=True, author=F("advice__request__author")),
+)
+contribution_rows("responses to advice", AdviceResponse, "request__community", exclude=Q(request__anonymous=True))
+contribution_rows(
+    "outcomes", Outcome, "community", at="recorded_at", exclude=Q(request__anonymous=True, author=F("request__author"))
+)
 # Coming to a practice session counts, at the session's start ("active members" counts attendance).
 contribution_rows("session attendance", SessionAttendance, "session__community", user="user", at="session__starts_at")
 # Drafting an artefact and every later edit: each saved version is a contribution.
-contribution_rows("captured learning", ArtefactVersion, "artefact__community")
+contribution_rows(
+    "captured learning",
+    ArtefactVersion,
+    "artefact__community",
+    exclude=Q(artefact__anonymous=True, author=F("artefact__created_by")),
+)
 
 
 @contribution_source("kudos")

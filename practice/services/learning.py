@@ -162,9 +162,12 @@ def artefact_create(
     source_advice: Iterable[Advice] = (),
     source_outcomes: Iterable[Outcome] = (),
     note: str = "Drafted",
+    anonymous: bool = False,
     now: datetime | None = None,
 ) -> Artefact:
-    """Draft an artefact (any member); version 1 records what they wrote."""
+    """Draft an artefact (any member); version 1 records what they wrote.
+
+    ``anonymous``: everyone but ``author`` sees "A member (anonymous)" in their place."""
     now = now or timezone.now()
     _require_member(community, author)
     title = " ".join(title.split())
@@ -177,6 +180,7 @@ def artefact_create(
         created_by=author,
         created_at=now,
         updated_at=now,
+        anonymous=anonymous,
         **_clean_fields(kind, fields),
     )
     artefact.save()
@@ -319,7 +323,7 @@ def artefact_prefill_from_request(help_request: HelpRequest) -> dict:
     """
     advice = [a for a in help_request.advice.select_related("author").order_by("created_at", "id") if not a.is_hidden]
     points = [
-        f"**The situation** ({help_request.author.name if help_request.author else 'a former member'}):",
+        f"**The situation** ({help_request.asker_name_for(None)}):",
         _quote(_excerpt(help_request.situation, 80)),
         "",
     ]
@@ -428,8 +432,15 @@ def artefact_draft_from_outcome(*, outcome: Outcome, author: User, now: datetime
     if existing is not None:
         return existing
     prefill = artefact_prefill_from_outcome(outcome)
+    # The anonymous asker's own draft stays anonymous (a curator's draft names the curator).
+    anonymous = outcome.request.masks(author.pk, None)
     return artefact_create(
-        community=outcome.community, author=author, note="Drafted from the reported outcome", now=now, **prefill
+        community=outcome.community,
+        author=author,
+        note="Drafted from the reported outcome",
+        anonymous=anonymous,
+        now=now,
+        **prefill,
     )
 
 

@@ -406,7 +406,8 @@ def _remind(follow_ups: list[FollowUp], *, now: datetime) -> None:
 
 def _tell_lapsed(follow_up: FollowUp, help_request: HelpRequest, *, now: datetime) -> None:
     community = help_request.community
-    asker_name = help_request.author.name if help_request.author else "A former member"
+    # Facilitators are told; the anonymous asker stays "A member (anonymous)" to them.
+    asker_name = help_request.asker_name_for(None, "A former member")
     notify(
         recipients=_facilitators(community),
         category=Category.FOLLOW_UPS,
@@ -539,10 +540,11 @@ def outcome_record(
     else:
         HelpRequest.objects.filter(pk=help_request.pk).update(last_activity_at=now)
     advisers = [a.author for a in helpful if a.author]
+    shown = help_request.name_for(author, None)  # "A member (anonymous)" on an anonymous request
     notify(
         recipients=advisers,
         category=Category.ADVICE,
-        title=f"Your advice helped: {author} reports “{result.label}” on “{help_request.title}”",
+        title=f"Your advice helped: {shown} reports “{result.label}” on “{help_request.title}”",
         body=_excerpt(outcome.what_worked),
         url=_request_path(help_request, "outcome"),
         community=community,
@@ -553,9 +555,9 @@ def outcome_record(
     )
     activity_record(
         community=community,
-        actor=author,
+        actor=None if help_request.anonymous else author,
         action="practice.outcome.record",
-        summary=f"{author} closed the learning loop on “{help_request.title}”: {result.label.lower()}",
+        summary=f"{shown} closed the learning loop on “{help_request.title}”: {result.label.lower()}",
     )
     if share_as_learning:
         _capture_shared_learning(outcome, now=now)
@@ -635,7 +637,7 @@ def digest_closed_loops(*, user: User, communities: list[Community], since: date
             "title": o.request.title,
             "community": o.request.community.name,
             "result": o.get_result_display(),
-            "who": o.author.name if o.author else "A former member",
+            "who": o.request.name_for(o.author, user, "A former member"),
             "what_worked": _excerpt(o.what_worked, 30),
             "url": absolute_url(_request_path(o.request, "outcome")),
         }

@@ -117,6 +117,16 @@ def request_thread(help_request: HelpRequest) -> str:
     return f"practice.request.{help_request.pk}"
 
 
+def shown_name(obj: Content, person: User | None) -> str:
+    """``person`` as the community sees them on ``obj``'s request: "A member (anonymous)" for its anonymous asker."""
+    return _request_of(obj).name_for(person, None, "a former member")
+
+
+def log_actor(obj: Content, person: User) -> User | None:
+    """The activity log's actor for something ``person`` did on ``obj``'s request: none for its anonymous asker."""
+    return None if _request_of(obj).masks(person.pk, None) else person
+
+
 def content_label(obj: Content) -> str:
     return {HelpRequest: "request", Advice: "advice", DiscussionComment: "discussion message"}[type(obj)]
 
@@ -135,9 +145,13 @@ def help_request_create(
     tags: Iterable[Tag] = (),
     new_tags: str = "",
     urgency: str = HelpRequest.Urgency.NORMAL,
+    anonymous: bool = False,
     now: datetime | None = None,
 ) -> HelpRequest:
-    """Post a problem: due time from the community's commitment, nudges queued, experts told."""
+    """Post a problem: due time from the community's commitment, nudges queued, experts told.
+
+    ``anonymous``: everyone but the asker sees "A member (anonymous)" (the author is kept for the
+    asker's notifications, follow-ups, rate limits and moderation)."""
     now = now or timezone.now()
     help_request = HelpRequest.objects.create(
         community=community,
@@ -146,6 +160,7 @@ def help_request_create(
         situation=situation,
         tried=tried,
         urgency=urgency,
+        anonymous=anonymous,
         created_at=now,
         last_activity_at=now,
         response_due_at=now + community.response_commitment,
@@ -260,6 +275,62 @@ def help_request_close(*, help_request: HelpRequest, actor: User, reason: str, n
         actor=actor,
         action="practice.request.close",
         summary=f"{actor} closed the request “{help_request.title}”: {reason}",
+    )
+
+
+@transaction.atomic
+def help_request_reveal(*, help_request: HelpRequest, actor: User, now: datetime | None = None) -> bool:
+    """The anonymous asker reveals themselves: from now on it is a normal request. False when it was not anonymous."""
+    if help_request.author_id != actor.pk:
+        raise PermissionDenied("Only the person who asked can reveal who asked.")
+    if not HelpRequest.objects.filter(pk=help_request.pk, anonymous=True).update(anonymous=False):
+        return False
+    help_request.anonymous = False
+    figures.changed(help_request.community_id)
+    activity_record(
+        community=help_request.community,
+        actor=actor,
+        action="practice.request.reveal",
+        summary=f"{actor} revealed that they asked “{help_request.title}”",
+        now=now,
+    )
+    return True
+
+
+@transaction.atomic
+def help_request_message_asker(
+    *, help_request: HelpRequest, sender: User, message: str, now: datetime | None = None
+) -> None:
+    """A facilitator writes to the anonymous asker through the portal, without learning who it is.
+
+    The asker gets a notification (and an email per their preferences) with the message and a link to
+    the request, where they may answer in public; the sender is told nothing about the recipient.
+    """
+    now = now or timezone.now()
+    check(_is_facilitator(help_request.community, sender), "Only facilitators write to an anonymous asker.")
+    if not help_request.anonymous:
+        raise ValidationError("This request is not anonymous: write to the asker directly.")
+    if not message.strip():
+        raise ValidationError("Write a message.")
+    notify(
+        recipients=[help_request.author] if help_request.author else [],
+        category=Category.ADVICE,
+        title=f"{sender} (facilitator) wrote to you about your anonymous request “{help_request.title}”",
+        body=message,
+        url=_request_url(help_request),
+        community=help_request.community,
+        actor=sender,
+        email_template="practice_anonymous_message",
+        email_context={"help_request": help_request, "sender": sender, "message": message},
+        thread=request_thread(help_request),
+        now=now,
+    )
+    activity_record(
+        community=help_request.community,
+        actor=sender,
+        action="practice.request.message_asker",
+        summary=f"{sender} wrote to the anonymous asker of “{help_request.title}”",
+        now=now,
     )
 
 
@@ -398,7 +469,7 @@ def advice_respond(
     notify(
         recipients=[advice.author] if advice.author else [],
         category=Category.ADVICE,
-        title=RESPONSE_TITLES[kind].format(asker=author, title=help_request.title),
+        title=RESPONSE_TITLES[kind].format(asker=shown_name(help_request, author), title=help_request.title),
         body=_excerpt(note),
         url=_request_url(help_request, f"advice-{advice.pk}"),
         community=help_request.community,
@@ -434,7 +505,7 @@ def comment_create(*, advice: Advice, author: User, body: str, now: datetime | N
     notify(
         recipients=[help_request.author, advice.author, *earlier],
         category=Category.ADVICE,
-        title=f"{author} replied in the discussion on “{help_request.title}”",
+        title=f"{shown_name(help_request, author)} replied in the discussion on “{help_request.title}”",
         body=_excerpt(body),
         url=_request_url(help_request, f"comment-{comment.pk}"),
         community=help_request.community,
@@ -462,7 +533,7 @@ def comment_edit(
             community=comment.advice.request.community,
             actor=editor,
             action="practice.comment.edit",
-            summary=f"{editor} edited a discussion message by {comment.author}: {reason}",
+            summary=f"{editor} edited a discussion message by {shown_name(comment, comment.author)}: {reason}",
         )
     return comment
 
@@ -515,7 +586,10 @@ def content_hide(*, obj: Content, actor: User, reason: str, now: datetime | None
         community=community,
         actor=actor,
         action=f"practice.{type(obj).__name__.lower()}.hide",
-        summary=f"{actor} hid the {content_label(obj)} by {obj.author} on “{_request_of(obj).title}”: {reason}",
+        summary=(
+            f"{actor} hid the {content_label(obj)} by {shown_name(obj, obj.author)} on “{_request_of(obj).title}”: "
+            f"{reason}"
+        ),
     )
 
 
@@ -535,7 +609,8 @@ def content_unhide(*, obj: Content, actor: User, reason: str, now: datetime | No
         actor=actor,
         action=f"practice.{type(obj).__name__.lower()}.unhide",
         summary=(
-            f"{actor} showed the {content_label(obj)} by {obj.author} on “{_request_of(obj).title}” again: {reason}"
+            f"{actor} showed the {content_label(obj)} by {shown_name(obj, obj.author)} on “{_request_of(obj).title}” "
+            f"again: {reason}"
         ),
     )
 

@@ -168,6 +168,7 @@ def learning_new(request: HttpRequest, slug: str) -> HttpResponse:
                     fields=form.part_values(),
                     tags=form.cleaned_data["tags"],
                     new_tags=form.cleaned_data["new_tags"],
+                    anonymous=form.cleaned_data.get("anonymous", False),
                 ),
             )
         except AlreadySubmitted as repeat:
@@ -176,7 +177,11 @@ def learning_new(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, _error_text(exc))
         else:
             privacy.phi_confirmations_record(
-                community=access.community, user=request.user, findings=form.phi_confirmed, where="captured learning"
+                community=access.community,
+                user=request.user,
+                findings=form.phi_confirmed,
+                where="captured learning",
+                anonymous=artefact.anonymous,
             )
             messages.success(
                 request,

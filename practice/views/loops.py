@@ -68,7 +68,11 @@ def outcome(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error(None, " ".join(exc.messages))
         else:
             privacy.phi_confirmations_record(
-                community=access.community, user=request.user, findings=form.phi_confirmed, where="an outcome"
+                community=access.community,
+                user=request.user,
+                findings=form.phi_confirmed,
+                where="an outcome",
+                anonymous=help_request.anonymous,
             )
             if recorded is None:
                 follow_up.refresh_from_db()

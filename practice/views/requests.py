@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from crispy_forms.layout import HTML
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from communities.services import privacy
 from communities.services.submissions import AlreadySubmitted, check_not_submitted, submit_once
 from practice.forms.learning import SecondarySubmit
 from practice.forms.requests import (
+    AskerMessageForm,
     CommentForm,
     HelpRequestForm,
     ModerationForm,
@@ -144,6 +146,7 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
                         tags=form.cleaned_data["tags"],
                         new_tags=form.cleaned_data["new_tags"],
                         urgency=form.cleaned_data["urgency"],
+                        anonymous=form.cleaned_data["anonymous"],
                     ),
                 )
             except AlreadySubmitted as repeat:
@@ -152,11 +155,17 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, _error_text(exc))
             else:
                 privacy.phi_confirmations_record(
-                    community=community, user=request.user, findings=form.phi_confirmed, where="a help request"
+                    community=community,
+                    user=request.user,
+                    findings=form.phi_confirmed,
+                    where="a help request",
+                    anonymous=help_request.anonymous,
                 )
                 messages.success(request, "Your request is posted. Members with matching expertise have been told.")
                 return redirect(help_request)
     form.helper.add_input(SecondarySubmit("preview", "Preview and check for answers"))
+    # "Already answered?" sits right under the title, where the answers matter while it is typed.
+    form.helper.layout.insert(1, HTML('{% include "practice/learning/_request_suggestions.html" %}'))
     context = {
         "access": access,
         "community": community,
@@ -182,6 +191,7 @@ def _render_detail(
     response_form: ResponseForm | None = None,
     response_advice_id: int | None = None,
     resolve_form: ResolveForm | None = None,
+    message_form: AskerMessageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     help_request = selectors.request_detail(community=access.community, pk=pk, user=request.user)
@@ -210,6 +220,14 @@ def _render_detail(
         "response_form": response_form,
         "response_advice_id": response_advice_id,
         "resolve_form": resolve_form,
+        "message_form": message_form
+        or (
+            AskerMessageForm(
+                action=reverse("practice:request-message-asker", kwargs={"slug": access.community.slug, "pk": pk})
+            )
+            if help_request.anonymous and access.is_facilitator and not is_asker
+            else None
+        ),
         "kinds": AdviceResponse.Kind,
     }
     return render(request, "practice/requests/detail.html", context, status=status)
@@ -256,7 +274,11 @@ def request_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error(None, _error_text(exc))
         else:
             privacy.phi_confirmations_record(
-                community=access.community, user=request.user, findings=form.phi_confirmed, where="a help request"
+                community=access.community,
+                user=request.user,
+                findings=form.phi_confirmed,
+                where="a help request",
+                anonymous=help_request.masks(request.user.pk, None),
             )
             messages.success(request, "Request updated.")
             return redirect(help_request)
@@ -294,7 +316,11 @@ def request_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         privacy.phi_confirmations_record(
-            community=access.community, user=request.user, findings=form.phi_confirmed, where="a resolution note"
+            community=access.community,
+            user=request.user,
+            findings=form.phi_confirmed,
+            where="a resolution note",
+            anonymous=help_request.anonymous,
         )
         messages.success(request, "Marked resolved. Thank the people who helped, and tell them how it went.")
     return redirect(help_request)
@@ -310,6 +336,35 @@ def request_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, "Request withdrawn.")
+    return redirect(help_request)
+
+
+@login_required
+@require_POST
+def request_reveal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _, help_request = _askers_request(request, slug, pk)
+    if services.help_request_reveal(help_request=help_request, actor=request.user):
+        messages.success(request, "You revealed yourself: everyone now sees that you asked this.")
+    return redirect(help_request)
+
+
+@login_required
+@require_POST
+def request_message_asker(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A facilitator writes to the anonymous asker; the portal delivers it without saying who it is."""
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    help_request = _get_request(access, pk)
+    form = AskerMessageForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, access, pk, message_form=form, status=400)
+    try:
+        services.help_request_message_asker(
+            help_request=help_request, sender=request.user, message=form.cleaned_data["message"]
+        )
+    except ValidationError as exc:
+        form.add_error(None, _error_text(exc))
+        return _render_detail(request, access, pk, message_form=form, status=400)
+    messages.success(request, "Your message was delivered to the asker. They can answer on the request.")
     return redirect(help_request)
 
 
@@ -385,7 +440,11 @@ def _edit_text(
             form.add_error(None, _error_text(exc))
         else:
             privacy.phi_confirmations_record(
-                community=access.community, user=request.user, findings=form.phi_confirmed, where=what
+                community=access.community,
+                user=request.user,
+                findings=form.phi_confirmed,
+                where=what,
+                anonymous=help_request.masks(request.user.pk, None),
             )
             messages.success(request, f"{label} updated.")
             return redirect(f"{help_request.get_absolute_url()}#{anchor}")
@@ -437,7 +496,11 @@ def advice_respond(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
         messages.error(request, _error_text(exc))
         return redirect(f"{advice.request.get_absolute_url()}#advice-{advice.pk}")
     privacy.phi_confirmations_record(
-        community=access.community, user=request.user, findings=form.phi_confirmed, where="a response to advice"
+        community=access.community,
+        user=request.user,
+        findings=form.phi_confirmed,
+        where="a response to advice",
+        anonymous=advice.request.anonymous,
     )
     if not created:
         messages.info(request, f"You already answered “{response.get_kind_display()}” to this advice.")
@@ -476,7 +539,11 @@ def comment_create(request: HttpRequest, slug: str, pk: int, advice_pk: int) -> 
         form.add_error(None, _error_text(exc))
         return _render_detail(request, access, pk, comment_form=form, comment_advice_id=advice.pk, status=400)
     privacy.phi_confirmations_record(
-        community=access.community, user=request.user, findings=form.phi_confirmed, where="a discussion message"
+        community=access.community,
+        user=request.user,
+        findings=form.phi_confirmed,
+        where="a discussion message",
+        anonymous=advice.request.masks(request.user.pk, None),
     )
     messages.success(request, "Your reply is posted.")
     return redirect(f"{advice.request.get_absolute_url()}#comment-{comment.pk}")

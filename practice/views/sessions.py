@@ -307,7 +307,7 @@ def session_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     session = _get_session(access, pk)
     choices = selectors.my_proposable_requests(session=session, user=request.user)
-    form = ProposeForm(request.POST, choices=choices)
+    form = ProposeForm(request.POST, choices=choices, community=access.community)
     if form.is_valid():
         try:
             services.agenda_propose(

@@ -7,6 +7,9 @@
   var results = document.getElementById("request-suggestions-results");
   if (!box || !title || !results) return;
   var url = box.getAttribute("data-url");
+  // With this script running the suggestions do follow the typing: say so (the page without it never does).
+  var hint = document.getElementById("request-suggestions-hint");
+  if (hint && hint.hasAttribute("data-live-hint")) hint.textContent = hint.getAttribute("data-live-hint");
   var timer = null;
   var last = null;
   var controller = null;

@@ -210,24 +210,65 @@ def test_the_inbox_lists_my_notifications_only_with_constant_queries(client, dja
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get("/notifications/")
     assert response.status_code == 200
-    assert response.content.count(b"/open/") == 23
+    assert response.content.count(b" data-notification>") == 23
+    assert response.content.count(b"/read/") == 23  # the "Mark read" buttons: all unread
     assert b"Note 0" in response.content
 
 
-def test_opening_a_notification_marks_it_read_and_follows_its_link(client):
+def test_each_item_is_a_plain_link_to_its_page_and_showing_the_inbox_changes_nothing(client):
     ana = UserFactory()
-    (n,) = notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="x", url="/c/x/direction/")
+    (n,) = notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="Vote", url="/c/x/direction/")
     client.force_login(ana)
-    response = client.post(f"/notifications/{n.pk}/open/")
-    assert response["Location"] == "/c/x/direction/"
+    html = client.get("/notifications/").content.decode()
+    assert '<a class="notification-link fw-semibold" href="/c/x/direction/">Vote</a>' in html
+    assert f'action="/notifications/{n.pk}/open/"' not in html
+    assert f'action="/notifications/{n.pk}/read/"' in html  # the no-script way to mark it read
+    assert "/static/js/notifications.js" in html
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_an_item_whose_address_leaves_the_site_is_shown_without_a_link(client):
+    ana = UserFactory()
+    for url in ("https://evil.example/", "//evil.example/", ""):
+        notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="Odd", url=url)
+    client.force_login(ana)
+    html = client.get("/notifications/").content.decode()
+    assert "evil.example" not in html
+    assert html.count('<span class="fw-semibold">Odd</span>') == 3
+
+
+def test_mark_read_marks_one_notification_and_returns_to_the_same_inbox_page(client):
+    ana = UserFactory()
+    first, second = (
+        notify_services.notify(recipients=[ana], category=Category.DIRECTION, title=t, url="/c/x/")[0]
+        for t in ("One", "Two")
+    )
+    client.force_login(ana)
+    response = client.post(f"/notifications/{first.pk}/read/", {"page": "2"})
+    assert response.status_code == 302 and response["Location"] == "/notifications/?page=2"
+    assert client.post(f"/notifications/{second.pk}/read/", {"page": "x"})["Location"] == "/notifications/"
+    first.refresh_from_db()
+    assert first.read_at is not None
+    html = client.get("/notifications/").content.decode()
+    assert f"/notifications/{first.pk}/read/" not in html  # a read item has no button left
+
+
+def test_the_script_marks_read_in_the_background_and_gets_no_page(client):
+    ana = UserFactory()
+    (n,) = notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="x", url="/c/x/")
+    client.force_login(ana)
+    response = client.post(f"/notifications/{n.pk}/read/", {"background": "1"})
+    assert response.status_code == 204 and response.content == b""
     n.refresh_from_db()
     assert n.read_at is not None
 
 
-def test_nobody_opens_someone_elses_notification(client):
+def test_nobody_marks_someone_elses_notification_read(client):
     (n,) = notify_services.notify(recipients=[UserFactory()], category=Category.DIRECTION, title="x")
     client.force_login(UserFactory())
-    assert client.post(f"/notifications/{n.pk}/open/").status_code == 404
+    assert client.post(f"/notifications/{n.pk}/read/").status_code == 404
+    assert client.get(f"/notifications/{n.pk}/read/").status_code == 405
     n.refresh_from_db()
     assert n.read_at is None
 

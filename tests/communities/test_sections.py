@@ -42,8 +42,8 @@ def test_it_refuses_an_anchor_nobody_registered():
 
 def test_the_registered_pages_interleave_both_apps_in_the_documented_order():
     assert sections.names("home") == [
+        "newcomer-path",  # shown to newcomers only: for them it leads the page
         "purpose",
-        "newcomer-path",
         "vision",
         "objectives",
         "open-requests",

@@ -73,7 +73,7 @@ def test_it_runs_the_direction_story_from_purpose_to_adopted_vision(page, live_s
     for member, stance, comment in [(mo, "Support", ""), (esra, "Support with concerns", "Include night shifts.")]:
         p = _browser_for(browser, live_server, member.email)
         p.goto(f"{live_server.url}/notifications/")
-        p.get_by_role("button", name=re.compile("Where do you stand on the vision draft")).click()
+        p.get_by_role("link", name=re.compile("Where do you stand on the vision draft")).click()
         p.wait_for_url(re.compile(r".*/direction/drafts/\d+/$"))
         p.get_by_label(stance, exact=True).check()
         if comment:

@@ -86,3 +86,11 @@ def test_the_main_pages_fit_a_phone_with_44px_targets(page, live_server, demo, w
             problems.append(f"{url}: scrolls sideways ({wide}): {found['wide']}")
         problems += [f"{url}: {target}" for target in found["small"]]
     assert problems == [], "\n".join(problems)
+
+
+def test_start_here_is_on_the_newcomers_first_screen(page, live_server, demo):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "newcomer@demo.example", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}{C}/")
+    top = page.locator("#home-path-heading").evaluate("(el) => el.getBoundingClientRect().top + window.scrollY")
+    assert top <= PHONE["height"] - 44, f"“Start here” begins {top:.0f} px down"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from communities.models import (
@@ -25,7 +26,7 @@ from communities.models import (
 )
 from communities.services.notify import unsubscribe_token
 from communities.vibrancy_guidance import ensure_dimensions
-from practice.models import FollowUp, Outcome
+from practice.models import Advice, FollowUp, Outcome, PrivacyFlag
 from practice.services.sessions import feed_token
 from tests.factories import (
     ContributionFactory,
@@ -103,6 +104,9 @@ def _seed(
     path_item = NewcomerPathItemFactory(artefact=artefact)
     practice_session = PracticeSessionFactory(community=community, created_by=facilitator)
     SessionRSVPFactory(session=practice_session, user=asker)
+    privacy_flag = PrivacyFlag.objects.create(
+        community=community, content_type=ContentType.objects.get_for_model(Advice), object_id=advice.pk, reporter=asker
+    )
     agenda_item = practice_session.agenda.create(request=help_request, added_by=asker, status="proposed", reason="Hard")
     return {
         "membership": Membership.objects.get(community=community, user=target),
@@ -121,6 +125,7 @@ def _seed(
         "path_item": path_item,
         "practice_session": practice_session,
         "agenda_item": agenda_item,
+        "privacy_flag": privacy_flag,
         "invitation_token": invitation_token,  # the link's token (only its digest is stored)
         "unsubscribe_token": unsubscribe_token(user=reader, category="requests"),
         "calendar_token": feed_token(reader),

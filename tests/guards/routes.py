@@ -160,7 +160,7 @@ ROUTES: dict[str, Route] = {
     "communities:value-csv": page(FACILITATOR_PAGE),
     # Notifications (per user, outside communities)
     "communities:notifications": page(SIGNED_IN),
-    "communities:notification-open": action(
+    "communities:notification-read": action(
         dict.fromkeys(PERSONAS, 404) | {"anonymous": LOGIN, "sponsor": ALLOWED}, pk="notification"
     ),
     "communities:notifications-read-all": action(SIGNED_IN_ACTION),
@@ -173,6 +173,9 @@ ROUTES: dict[str, Route] = {
     "practice:request-edit": page(FACILITATOR_PAGE | {"member": 200}, pk="help_request"),
     "practice:request-resolve": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
     "practice:request-withdraw": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
+    "practice:request-reveal": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),
+    # The world's request is not anonymous: a facilitator's message is refused with a 400 (the view ran).
+    "practice:request-message-asker": action(FACILITATOR_ACTION, pk="help_request"),
     "practice:request-moderate": page(FACILITATOR_PAGE, pk="help_request"),
     "practice:request-advice": action(MEMBER_ACTION, pk="help_request"),
     "practice:request-advice-edit": page(FACILITATOR_PAGE | {"core": 200}, pk="help_request", advice_pk="advice"),
@@ -184,6 +187,12 @@ ROUTES: dict[str, Route] = {
     "practice:request-comment": action(MEMBER_ACTION, pk="help_request", advice_pk="advice"),
     "practice:request-comment-edit": page(FACILITATOR_PAGE | {"member": 200}, pk="help_request", comment_pk="comment"),
     "practice:request-comment-moderate": page(FACILITATOR_PAGE, pk="help_request", comment_pk="comment"),
+    # Privacy concerns: any member reports a post; facilitators review the queue.
+    "practice:request-privacy-report": page(MEMBER_PAGE, post_pk="help_request"),
+    "practice:request-advice-privacy-report": page(MEMBER_PAGE, post_pk="advice"),
+    "practice:request-comment-privacy-report": page(MEMBER_PAGE, post_pk="comment"),
+    "practice:request-privacy-reviews": page(FACILITATOR_PAGE),
+    "practice:request-privacy-review": page(FACILITATOR_PAGE, flag_pk="privacy_flag"),
     # Learning loops: the world's request has a closed loop with the asker's (member's) outcome.
     "practice:request-outcome": page(community_page(None) | {"member": 302}, pk="help_request"),  # reported: back
     "practice:request-outcome-consent": action(AUTHOR_ACTION | {"member": ALLOWED}, pk="help_request"),

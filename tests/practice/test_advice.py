@@ -9,6 +9,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from communities.models import Category, Notification
 from practice.models import EDIT_WINDOW, Advice, AdviceResponse, DiscussionComment, HelpRequest, Kudos, Nudge
@@ -229,6 +230,40 @@ def test_it_lets_the_asker_try_the_advice_after_discussing(advised, member, core
     assert created
     kinds = hr.advice_responses.order_by("created_at", "id").values_list("kind", flat=True)
     assert list(kinds) == ["discuss", "try"]
+
+
+def _stances(html: str) -> str:
+    """The asker's stance line of the (one) advice, as text."""
+    block = html.split('aria-label="The asker\'s responses">', 1)[1].split("</ul>", 1)[0]
+    return " ".join(strip_tags(block).split())
+
+
+def test_it_shows_the_latest_stance_first_and_the_earlier_one_as_history(as_user, advised, member):
+    hr, advice = advised
+    services.advice_respond(advice=advice, author=member, kind="discuss", now=datetime(2026, 12, 2, 12, tzinfo=UTC))
+    services.advice_respond(advice=advice, author=member, kind="thanks", now=datetime(2026, 12, 2, 13, tzinfo=UTC))
+    services.advice_respond(advice=advice, author=member, kind="try", now=datetime(2026, 12, 3, 12, tzinfo=UTC))
+    html = as_user(member).get(hr.get_absolute_url()).content.decode()
+    stances = _stances(html)
+    assert stances.startswith(f"{member.name} will try this · earlier: saw it differently (2 Dec)")
+    assert f"{member.name} said thanks" in stances
+    assert "sees it differently" not in stances  # the earlier stance is history, not a second current one
+    assert 'class="list-inline-item stance-current"' in html
+
+
+def test_it_shows_a_changed_mind_the_other_way_round(as_user, advised, member):
+    hr, advice = advised
+    services.advice_respond(advice=advice, author=member, kind="try", now=datetime(2026, 12, 1, 12, tzinfo=UTC))
+    services.advice_respond(advice=advice, author=member, kind="discuss", now=datetime(2026, 12, 2, 12, tzinfo=UTC))
+    stances = _stances(as_user(member).get(hr.get_absolute_url()).content.decode())
+    assert stances == f"{member.name} sees it differently · earlier: would try it (1 Dec)"
+
+
+def test_it_shows_a_single_stance_without_history(as_user, advised, member):
+    hr, advice = advised
+    services.advice_respond(advice=advice, author=member, kind="try")
+    stances = _stances(as_user(member).get(hr.get_absolute_url()).content.decode())
+    assert stances == f"{member.name} will try this"
 
 
 # --- kudos -----------------------------------------------------------------------------------

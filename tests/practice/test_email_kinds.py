@@ -78,6 +78,9 @@ def build(kind: str, user, community) -> tuple[str | None, dict, bool]:
     if kind == "practice_discussion_comment":
         comment = DiscussionCommentFactory(advice=advice, body=MARKDOWN)
         return Category.ADVICE, {**base, "advice": advice, "comment": comment, "commenter": comment.author}, True
+    if kind == "practice_anonymous_message":
+        context = {"sender": UserFactory(), "message": "Are you all right?", "title": "A facilitator wrote"}
+        return Category.ADVICE, {**base, **context}, False
     if kind == "practice_followup_reminder":
         context = {"tried_on": "1 March", "advisers": ["Femke de Boer"], "next_on": "15 March", "request_url": "/r/"}
         return Category.FOLLOW_UPS, {**base, **context}, False
@@ -131,7 +134,7 @@ def build(kind: str, user, community) -> tuple[str | None, dict, bool]:
 
 
 def test_every_kind_has_a_case():
-    assert len(kinds()) == 19
+    assert len(kinds()) == 20
     user, community = UserFactory(), CommunityFactory()
     for kind in kinds():
         build(kind, user, community)  # raises for a kind without a case

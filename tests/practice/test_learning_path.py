@@ -116,6 +116,25 @@ def test_it_shows_the_path_on_the_home_page_only_to_newcomers(persona, personas,
     assert "You have read" not in html
 
 
+def test_it_puts_start_here_first_for_newcomers_and_keeps_the_order_for_everyone_else(
+    personas, as_user, community, three
+):
+    NewcomerPathItemFactory(artefact=three[0])
+    home = reverse("communities:home", kwargs={"slug": community.slug})
+    seen = {}
+    for persona in ("newcomer", "member", "facilitator"):
+        response = as_user(personas[persona]).get(home)
+        seen[persona] = [s.name for s in response.context["sections"]]
+        html = response.content.decode()
+        if persona == "newcomer":
+            # Above "What we are about" and both columns: the first thing under the community bar.
+            assert html.index('id="home-path-heading"') < html.index('id="about-heading"')
+            assert [s.column for s in response.context["sections"] if s.name == "newcomer-path"] == ["top"]
+    assert seen["newcomer"][0] == "newcomer-path"
+    assert seen["member"] == seen["facilitator"] == [n for n in seen["newcomer"] if n != "newcomer-path"]
+    assert seen["member"] and "newcomer-path" not in seen["member"]
+
+
 def test_it_hides_an_empty_path_from_newcomers(as_user, newcomer, community):
     html = as_user(newcomer).get(reverse("communities:home", kwargs={"slug": community.slug})).content.decode()
     assert "home-path-heading" not in html

@@ -86,6 +86,22 @@ def test_it_offers_the_live_region_and_the_preview_button_on_the_new_request_pag
     assert "/static/js/learning.js" in html
 
 
+def test_it_puts_already_answered_right_under_the_title_above_the_post_button(as_user, member, community):
+    html = as_user(member).get(reverse("practice:request-new", kwargs={"slug": community.slug})).content.decode()
+    title, box = html.index('id="id_title"'), html.index('id="request-suggestions"')
+    assert title < box < html.index('id="id_situation"') < html.index('value="Post request"')
+    assert html.count('id="request-suggestions"') == 1
+    assert 'data-live-hint="Matching learning and resolved requests appear here as you type your title."' in html
+
+
+def test_it_keeps_the_suggestions_off_the_edit_form(as_user, member, community):
+    from tests.practice.factories import HelpRequestFactory
+
+    hr = HelpRequestFactory(community=community, author=member)
+    url = reverse("practice:request-edit", kwargs={"slug": community.slug, "pk": hr.pk})
+    assert 'id="request-suggestions"' not in as_user(member).get(url).content.decode()
+
+
 def test_it_shows_suggestions_on_the_preview_step_and_keeps_everything_typed(as_user, member, community, tags, answers):
     url = reverse("practice:request-new", kwargs={"slug": community.slug})
     typed = {

@@ -1,0 +1,251 @@
+"""Privacy concerns about posts: a member flags, the post is hidden at once, a facilitator restores or redacts.
+
+Redaction replaces the text wherever the portal keeps a copy: the post itself (the search reads the live
+columns, so its results follow), unsent outbox emails, inbox notifications (and so the digests built from
+them), the activity log, and the stored raw message of an email reply (erased). Sent emails cannot be recalled.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from childsys.lib import phi
+from childsys.lib.ratelimit import Rate
+from communities.models import ActivityLog, Category, Membership, Notification, OutboundEmail, User
+from communities.services.community import activity_record
+from communities.services.notify import notify
+from practice.models import Advice, DiscussionComment, HelpRequest, InboundEmail, PrivacyFlag
+from practice.services.requests import (
+    Content,
+    _community_of,
+    _facilitators,
+    _is_facilitator,
+    _request_of,
+    _request_url,
+    content_label,
+)
+
+FLAG_RATE = Rate(limit=20, period=3600)
+PENDING_REASON = "Hidden pending a privacy review"
+REDACTED_MARK = "[redacted]"
+# The text fields a facilitator may redact, per kind of post.
+TEXT_FIELDS: dict[type, tuple[str, ...]] = {
+    HelpRequest: ("title", "situation", "tried"),
+    Advice: ("body",),
+    DiscussionComment: ("body",),
+}
+# A removed fragment shorter than this is not searched for elsewhere (it would match ordinary words).
+MIN_FRAGMENT = 4
+
+
+def post_anchor(obj: Content) -> str:
+    if isinstance(obj, Advice):
+        return f"advice-{obj.pk}"
+    if isinstance(obj, DiscussionComment):
+        return f"comment-{obj.pk}"
+    return ""
+
+
+def flags_for(obj: Content):
+    return PrivacyFlag.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+
+
+@transaction.atomic
+def privacy_flag_create(
+    *, post: Content, reporter: User, kind: str, reason: str = "", now: datetime | None = None
+) -> PrivacyFlag:
+    """A member reports a post; it is hidden from members at once and the facilitators are told."""
+    now = now or timezone.now()
+    community = _community_of(post)
+    if not Membership.objects.filter(community=community, user=reporter).exists():
+        raise PermissionDenied
+    if kind not in PrivacyFlag.Kind.values:
+        raise ValidationError("Choose what kind of concern this is.")
+    existing = flags_for(post).filter(reporter=reporter, state=PrivacyFlag.State.OPEN).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            flag = PrivacyFlag.objects.create(
+                community=community,
+                content_type=ContentType.objects.get_for_model(post),
+                object_id=post.pk,
+                reporter=reporter,
+                kind=kind,
+                reason=reason.strip()[:300],
+                created_at=now,
+            )
+    except IntegrityError:  # a double click: the constraint keeps one open flag per reporter
+        return flags_for(post).get(reporter=reporter, state=PrivacyFlag.State.OPEN)
+    if not post.is_hidden:
+        post.hidden_at, post.hidden_by, post.hidden_reason = now, None, PENDING_REASON
+        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    label = content_label(post)
+    notify(
+        recipients=_facilitators(community),
+        category=Category.PRIVACY,
+        title=f"A member raised a privacy concern about a {label}; it is hidden until you review it",
+        url=f"/c/{community.slug}/privacy/reviews/",
+        community=community,
+        actor=reporter,
+        now=now,
+    )
+    # The log names the kind of concern, never the text of the post.
+    activity_record(
+        community=community,
+        actor=reporter,
+        action="practice.privacy.flag",
+        summary=f"{reporter} raised a privacy concern ({flag.get_kind_display().lower()}) about a {label}",
+    )
+    return flag
+
+
+def _check_reviewer(flag: PrivacyFlag, actor: User) -> None:
+    if not _is_facilitator(flag.community, actor):
+        raise PermissionDenied
+    if flag.state != PrivacyFlag.State.OPEN:
+        raise ValidationError("This concern was already reviewed.")
+
+
+def _close(post: Content, *, state: str, actor: User, now: datetime) -> list[User]:
+    """Close every open flag on ``post``; return the reporters, to be told."""
+    open_flags = list(flags_for(post).filter(state=PrivacyFlag.State.OPEN).select_related("reporter"))
+    flags_for(post).filter(state=PrivacyFlag.State.OPEN).update(state=state, reviewed_at=now, reviewed_by=actor)
+    return [f.reporter for f in open_flags if f.reporter is not None]
+
+
+def _tell_reporters(reporters: list[User], post: Content, *, title: str, actor: User, now: datetime) -> None:
+    notify(
+        recipients=reporters,
+        category=Category.PRIVACY,
+        title=title,
+        url=_request_url(_request_of(post), post_anchor(post)),
+        community=_community_of(post),
+        actor=actor,
+        now=now,
+    )
+
+
+@transaction.atomic
+def privacy_flag_restore(*, flag: PrivacyFlag, actor: User, now: datetime | None = None) -> None:
+    """The facilitator finds nothing to remove: the post is visible again and the reporters are told."""
+    now = now or timezone.now()
+    _check_reviewer(flag, actor)
+    post = flag.post
+    if post.hidden_reason == PENDING_REASON:
+        post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    reporters = _close(post, state=PrivacyFlag.State.RESTORED, actor=actor, now=now)
+    _tell_reporters(
+        reporters,
+        post,
+        title=f"A facilitator reviewed your privacy concern: the {content_label(post)} is shown again",
+        actor=actor,
+        now=now,
+    )
+    activity_record(
+        community=flag.community,
+        actor=actor,
+        action="practice.privacy.restore",
+        summary=f"{actor} reviewed a privacy concern and showed the {content_label(post)} again",
+    )
+
+
+def removed_fragments(old: str, new: str) -> list[str]:
+    """The parts of ``old`` that ``new`` no longer holds (deleted or replaced runs), longest first."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    found = {old[i1:i2].strip() for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("delete", "replace")}
+    # A copy may quote the identifier alone (a log line, an excerpt): the detectors' findings count too.
+    found |= {f.value for f in phi.find_identifiers(old, extra_mrn_patterns=phi.mrn_patterns()) if f.value not in new}
+    return sorted((f for f in found if len(f) >= MIN_FRAGMENT), key=len, reverse=True)
+
+
+def _scrub(text: str, fragments: list[str]) -> str:
+    for fragment in fragments:
+        text = text.replace(fragment, REDACTED_MARK)
+    return text
+
+
+def _scrub_json(value, fragments: list[str]):
+    return json.loads(_scrub(json.dumps(value, ensure_ascii=False), [json.dumps(f)[1:-1] for f in fragments]))
+
+
+def _scrub_copies(fragments: list[str], *, post: Content) -> None:
+    """Replace the removed text in every other row that may quote it."""
+    if not fragments:
+        return
+    quoting = Q()
+    for fragment in fragments:
+        quoting |= Q(subject__contains=fragment) | Q(body_text__contains=fragment) | Q(body_html__contains=fragment)
+        quoting |= Q(context__icontains=fragment)
+    # Sent rows too: the copy kept here is rewritten (the delivered email itself cannot be recalled).
+    for email in OutboundEmail.objects.filter(quoting):
+        email.subject = _scrub(email.subject, fragments)
+        email.body_text = _scrub(email.body_text, fragments)
+        email.body_html = _scrub(email.body_html, fragments)
+        email.context = _scrub_json(email.context, fragments)
+        email.alternatives = _scrub_json(email.alternatives, fragments)
+        email.save(update_fields=["subject", "body_text", "body_html", "context", "alternatives"])
+    in_notifications = Q()
+    in_log = Q()
+    for fragment in fragments:
+        in_notifications |= Q(title__contains=fragment) | Q(body__contains=fragment)
+        in_log |= Q(summary__contains=fragment)
+    for note in Notification.objects.filter(in_notifications):
+        note.title, note.body = _scrub(note.title, fragments)[:200], _scrub(note.body, fragments)
+        note.save(update_fields=["title", "body"])
+    for entry in ActivityLog.objects.filter(in_log):
+        entry.summary = _scrub(entry.summary, fragments)[:300]
+        entry.save(update_fields=["summary"])
+    # An emailed reply keeps its raw message for diagnosis; a redacted one is erased rather than rewritten
+    # (the MIME parts may be encoded, so the text could survive a search and replace).
+    if isinstance(post, Advice):
+        InboundEmail.objects.filter(advice=post).update(raw=b"", subject="")
+    elif isinstance(post, DiscussionComment):
+        InboundEmail.objects.filter(comment=post).update(raw=b"", subject="")
+
+
+@transaction.atomic
+def privacy_flag_redact(*, flag: PrivacyFlag, actor: User, texts: dict[str, str], now: datetime | None = None) -> None:
+    """The facilitator's edited text replaces the post's text everywhere; the post is shown again with a note."""
+    now = now or timezone.now()
+    _check_reviewer(flag, actor)
+    post = flag.post
+    fields = TEXT_FIELDS[type(post)]
+    fragments: list[str] = []
+    for field in fields:
+        new = texts.get(field, getattr(post, field)).strip()
+        if field in ("title", "situation", "body") and not new:
+            raise ValidationError("The redacted text cannot be empty; replace the identifier instead.")
+        fragments += removed_fragments(getattr(post, field), new)
+        setattr(post, field, new)
+    post.redacted_at = now
+    update = [*fields, "redacted_at"]
+    if post.hidden_reason == PENDING_REASON:
+        post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+        update += ["hidden_at", "hidden_by", "hidden_reason"]
+    post.save(update_fields=update)
+    _scrub_copies(sorted(set(fragments), key=len, reverse=True), post=post)
+    reporters = _close(post, state=PrivacyFlag.State.REDACTED, actor=actor, now=now)
+    _tell_reporters(
+        reporters,
+        post,
+        title=f"A facilitator reviewed your privacy concern and redacted the {content_label(post)}",
+        actor=actor,
+        now=now,
+    )
+    # Never the removed text: only who redacted what kind of post, and when.
+    activity_record(
+        community=flag.community,
+        actor=actor,
+        action="practice.privacy.redact",
+        summary=f"{actor} redacted a {content_label(post)} after a privacy concern",
+    )

@@ -1,0 +1,119 @@
+"""Report a privacy concern about a post; the facilitators' review queue (restore or redact)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from childsys.lib import phi
+from communities.access import CommunityAccess, community_for_member
+from communities.models import Role
+from practice.forms.requests import PrivacyReportForm, RedactionForm
+from practice.models import Advice, DiscussionComment, HelpRequest, PrivacyFlag
+from practice.selectors import privacy as selectors
+from practice.services import privacy as services
+from practice.services.requests import _request_of, _request_url, content_label
+from practice.views.requests import _error_text, _rate_limited
+
+
+def _get_post(access: CommunityAccess, post_type: str, pk: int):
+    """The post in this community, or 404 (whether missing or elsewhere)."""
+    community = access.community
+    if post_type == "request":
+        return get_object_or_404(HelpRequest.objects.select_related("community"), pk=pk, community=community)
+    if post_type == "advice":
+        return get_object_or_404(
+            Advice.objects.select_related("request__community"), pk=pk, request__community=community
+        )
+    if post_type == "comment":
+        qs = DiscussionComment.objects.select_related("advice__request__community")
+        return get_object_or_404(qs, pk=pk, advice__request__community=community)
+    raise Http404
+
+
+def _post_url(post) -> str:
+    return _request_url(_request_of(post), services.post_anchor(post))
+
+
+@login_required
+def privacy_report(request: HttpRequest, slug: str, post_type: str, post_pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    post = _get_post(access, post_type, post_pk)
+    form = PrivacyReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        limited = _rate_limited(request, "practice.privacy", services.FLAG_RATE)
+        if limited:
+            form.add_error(None, limited)
+        else:
+            try:
+                services.privacy_flag_create(post=post, reporter=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, "Thank you. The post is hidden until a facilitator has reviewed it.")
+                return redirect(_post_url(post))
+    context = {
+        "access": access,
+        "community": access.community,
+        "form": form,
+        "post": post,
+        "what": content_label(post),
+        "help_request": _request_of(post),
+    }
+    return render(request, "practice/privacy/report.html", context)
+
+
+@login_required
+def privacy_reviews(request: HttpRequest, slug: str) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    flags = selectors.open_flags(access.community)
+    context = {"access": access, "community": access.community, "flags": flags}
+    return render(request, "practice/privacy/reviews.html", context)
+
+
+def _marked(text: str, patterns) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_finding) runs, so the template marks what the detectors found."""
+    pieces, at = [], 0
+    for finding in phi.find_identifiers(text, extra_mrn_patterns=patterns):
+        if finding.start < at:
+            continue
+        pieces += [(text[at : finding.start], False), (text[finding.start : finding.end], True)]
+        at = finding.end
+    pieces.append((text[at:], False))
+    return pieces
+
+
+@login_required
+def privacy_review(request: HttpRequest, slug: str, flag_pk: int) -> HttpResponse:
+    access = community_for_member(request, slug, Role.FACILITATOR)
+    flag = get_object_or_404(PrivacyFlag.objects.select_related("reporter"), pk=flag_pk, community=access.community)
+    post = flag.post
+    texts = {name: getattr(post, name) for name in services.TEXT_FIELDS[type(post)]}
+    form = RedactionForm(request.POST if request.POST.get("action") == "redact" else None, fields=texts)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "restore":
+                services.privacy_flag_restore(flag=flag, actor=request.user)
+                messages.success(request, "The post is shown again and the reporter was told.")
+                return redirect("practice:request-privacy-reviews", slug=slug)
+            if form.is_valid():
+                services.privacy_flag_redact(flag=flag, actor=request.user, texts=form.cleaned_data)
+                messages.success(request, "Redacted. The new text replaced the old one everywhere it was kept.")
+                return redirect("practice:request-privacy-reviews", slug=slug)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+    patterns = phi.mrn_patterns()
+    context = {
+        "access": access,
+        "community": access.community,
+        "flag": flag,
+        "post": post,
+        "what": content_label(post),
+        "post_url": _post_url(post),
+        "marked": [(name, _marked(value, patterns)) for name, value in texts.items()],
+        "form": form,
+    }
+    return render(request, "practice/privacy/review.html", context)
