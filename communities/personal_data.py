@@ -67,6 +67,8 @@ REGISTRY: tuple[Holding, ...] = (
     Holding("practice.HelpRequest", "hidden_by", K, "Help requests you hid"),
     Holding("practice.Advice", "author", K, "Advice you gave"),
     Holding("practice.Advice", "hidden_by", K, "Advice you hid"),
+    Holding("practice.PrivacyFlag", "reporter", K, "Privacy concerns you reported"),
+    Holding("practice.PrivacyFlag", "reviewed_by", K, "Privacy concerns you reviewed"),
     Holding("practice.AdviceResponse", "author", K, "Responses to advice"),
     Holding("practice.DiscussionComment", "author", K, "Discussion comments"),
     Holding("practice.DiscussionComment", "hidden_by", K, "Comments you hid"),

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
-from communities.models import ActivityLog, User
+from communities.models import ActivityLog, Community, Membership, Role, User
 from communities.personal_data import REGISTRY, Erase
 
 FORMER_MEMBER = "Former member"
@@ -36,3 +36,29 @@ def account_erase(*, user: User) -> None:
     user.is_superuser = False
     user.set_unusable_password()
     user.save()
+
+
+class SoleSponsor(Exception):
+    """The account is the only sponsor of these communities: someone must take the role over first."""
+
+    def __init__(self, communities: list) -> None:
+        super().__init__(", ".join(c.name for c in communities))
+        self.communities = communities
+
+
+def sole_sponsor_communities(*, user: User) -> list:
+    """The communities in which ``user`` is the only active sponsor (their deletion would orphan them)."""
+    mine = Membership.objects.filter(user=user, role=Role.SPONSOR).values("community_id")
+    others = (
+        Membership.objects.filter(role=Role.SPONSOR, user__is_active=True).exclude(user=user).values("community_id")
+    )
+    return list(Community.objects.filter(pk__in=mine).exclude(pk__in=others).order_by("name"))
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """The member's own deletion: refused while they are a community's only sponsor, else ``account_erase``."""
+    blocked = sole_sponsor_communities(user=user)
+    if blocked:
+        raise SoleSponsor(blocked)
+    account_erase(user=user)
