@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from communities.models import ActivityLog, Community, Membership, Notification, OutboundEmail, Tag, User
+from communities.services import erasure
 
 
 @admin.register(User)
@@ -16,6 +17,22 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})]
+    actions = ["erase_personal_data"]
+
+    @admin.action(description="Erase personal data (keep contributions as “Former member”)", permissions=["change"])
+    def erase_personal_data(self, request, queryset):
+        """The member's own deletion, done by a site admin (a data-protection request); sole sponsors are skipped."""
+        erased, skipped = 0, []
+        for user in queryset:
+            try:
+                erasure.account_delete(user=user)
+                erased += 1
+            except erasure.SoleSponsor as exc:
+                skipped.append(f"{user.email} (only sponsor of {exc})")
+        if erased:
+            self.message_user(request, f"Erased the personal data of {erased} account(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, "Hand the sponsor role over first: " + "; ".join(skipped), messages.WARNING)
 
 
 class MembershipInline(admin.TabularInline):

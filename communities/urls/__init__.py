@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from communities.views import core, dashboard, members, notifications, privacy, security, value, vibrancy
+from communities.views import core, dashboard, data_rights, members, notifications, privacy, security, value, vibrancy
 
 app_name = "communities"
 
@@ -57,4 +57,5 @@ urlpatterns = [
     path("notifications/read-all/", notifications.notifications_read_all, name="notifications-read-all"),
     path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("me/security/", security.security_log, name="security-log"),
+    path("me/delete/", data_rights.account_delete, name="account-delete"),
 ]

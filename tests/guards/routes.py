@@ -166,6 +166,7 @@ ROUTES: dict[str, Route] = {
     "communities:notifications-read-all": action(SIGNED_IN_ACTION),
     "communities:unsubscribe": page(PUBLIC, token="unsubscribe_token"),  # signed token, no session (RFC 8058)
     "communities:security-log": page(SIGNED_IN),  # one's own sign-in changes
+    "communities:account-delete": page(SIGNED_IN),  # deleting one's own account (POST needs re-authentication)
     # Help requests
     "practice:request-list": page(MEMBER_PAGE),
     "practice:request-new": page(MEMBER_PAGE),
