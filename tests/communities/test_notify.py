@@ -220,7 +220,7 @@ def test_each_item_is_a_plain_link_to_its_page_and_showing_the_inbox_changes_not
     (n,) = notify_services.notify(recipients=[ana], category=Category.DIRECTION, title="Vote", url="/c/x/direction/")
     client.force_login(ana)
     html = client.get("/notifications/").content.decode()
-    assert '<a class="notification-link fw-semibold" href="/c/x/direction/">Vote</a>' in html
+    assert '<a class="notification-link link-body-emphasis fw-semibold" href="/c/x/direction/">Vote</a>' in html
     assert f'action="/notifications/{n.pk}/open/"' not in html
     assert f'action="/notifications/{n.pk}/read/"' in html  # the no-script way to mark it read
     assert "/static/js/notifications.js" in html
