@@ -27,7 +27,7 @@ def account_erase(*, user: User) -> None:
         if holding.erase is Erase.DELETE:
             apps.get_model(holding.model).objects.filter(**{holding.field: user}).delete()
     for log in ActivityLog.objects.filter(actor=user):
-        summary = _replaced(log.summary, names)
+        summary = _replaced(log.summary, names)[: ActivityLog._meta.get_field("summary").max_length]
         if summary != log.summary:
             log.summary = summary
             log.save(update_fields=["summary"])
@@ -91,7 +91,9 @@ def _scrub_copies(names: _Words | None) -> None:
         for row in rows.iterator():
             changed = [f for f in fields if _replaced(getattr(row, f), names) != getattr(row, f)]
             for field in changed:
-                setattr(row, field, _replaced(getattr(row, field), names))
+                value = _replaced(getattr(row, field), names)
+                limit = model._meta.get_field(field).max_length  # "Former member" may be longer than a name
+                setattr(row, field, value[:limit] if limit else value)
             if changed:
                 row.save(update_fields=changed)
 

@@ -61,3 +61,11 @@ def test_erase_rewrites_copies_told_to_others_and_leaves_ordinary_words():
     assert told.title == "Former member asked for help" and told.body == "From a member: see her post"
     assert email.context == {"asker": "Former member"} and email.to == "member@example.org"
     assert ActivityLog.objects.get(actor=user).summary == "Former member joined as member"
+
+
+def test_erase_keeps_rewritten_copies_within_their_columns():
+    user = UserFactory(email="al@example.org", display_name="Al")
+    told = NotificationFactory(user=UserFactory(), title=("Al " * 66).strip())  # 197 characters
+    account_erase(user=user)
+    told.refresh_from_db()
+    assert len(told.title) == 200 and told.title.startswith("Former member Former member")
