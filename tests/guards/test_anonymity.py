@@ -10,13 +10,29 @@ sweep run on the same posts made under the asker's name finds them, so the sweep
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from communities.models import ActivityLog, Membership, Notification, OutboundEmail, Role, User
+from communities.models import (
+    ALWAYS_SENT,
+    DIGESTS,
+    ActivityLog,
+    Category,
+    EmailMode,
+    Membership,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    Role,
+    User,
+)
+from communities.services import outbox
 from communities.services.notify import render_deferred
 from practice.models import Artefact, HelpRequest
 from practice.services import learning, loops
@@ -27,6 +43,8 @@ from tests.guards.routes import ROUTES, all_patterns, clients, fetch, url_for
 
 # Everyone in the community who is not the asker, and a site administrator (who browses as an outsider).
 VIEWERS = ("newcomer", "member", "core", "facilitator", "sponsor", "site_admin")
+# Who reads their notifications in a daily digest; the others get each one by email at once.
+DAILY_READERS = ("member", "facilitator", "sponsor")
 SECRET_TITLE = "Wrong-patient label on a syringe driver"
 
 
@@ -82,6 +100,12 @@ def _post(world: World, personas: dict, asker: User, *, anonymous: bool) -> Post
         anonymous=anonymous,
     )
     learning.artefact_publish(artefact=reflection, actor=personas["facilitator"])
+    # The digests, daily (those who chose it) and weekly, gather what was posted into more emails.
+    later = timezone.now() + timedelta(days=8)
+    outbox.daily_digests_send(now=later)
+    digests = OutboundEmail.objects.filter(category=Category.DAILY_DIGEST).values_list("user", flat=True)
+    assert {personas["facilitator"].pk, personas["sponsor"].pk} <= set(digests)
+    loops.weekly_digests_send(now=later)
     for email in OutboundEmail.objects.filter(body_text=""):
         render_deferred(email)
     return Posts(asker=asker, help_request=help_request, reflection=reflection, drafted=drafted)
@@ -145,8 +169,14 @@ def _counts(world: World, personas: dict, markers: list[str], posts: Posts | Non
             response = fetch(client, "GET", url)
             body = response.content.decode(errors="replace") + " ".join(f"{k}: {v}" for k, v in response.items())
             for marker in markers:
-                counts[name, url, marker] = body.count(marker)
+                counts[name, url, marker] = len(_bounded(marker).findall(body))
     return counts
+
+
+def _bounded(marker: str) -> re.Pattern:
+    """The marker as a whole token: ``user=12`` must not count inside ``user=123``."""
+    before = r"(?<![\w.@-])" if marker[0].isalnum() else ""
+    return re.compile(rf"{before}{re.escape(marker)}(?!\w)")
 
 
 def _leaks_in_pages(before: dict, after: dict) -> list[str]:
@@ -183,6 +213,12 @@ def _last(model) -> int:
 
 def _sweep(world: World, personas: dict, *, anonymous: bool) -> tuple[list[str], list[str], Posts]:
     asker = _asker(world.community)
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(user=personas[name], category=category, email=EmailMode.DAILY)
+        for name in DAILY_READERS
+        for category in Category.values
+        if category not in DIGESTS and category not in ALWAYS_SENT
+    )
     markers = _markers(asker)
     before = _counts(world, personas, markers, None)
     marks = _last(OutboundEmail), _last(ActivityLog), _last(Notification)
