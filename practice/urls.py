@@ -71,6 +71,7 @@ urlpatterns = [
     path("learning/<int:pk>/edit/", learning.learning_edit, name="learning-edit"),
     path("learning/<int:pk>/publish/", learning.learning_publish, name="learning-publish"),
     path("learning/<int:pk>/unpublish/", learning.learning_unpublish, name="learning-unpublish"),
+    path("learning/<int:pk>/reveal/", learning.learning_reveal, name="learning-reveal"),
     path("learning/<int:pk>/versions/<int:version_pk>/", learning.learning_version, name="learning-version"),
     path(
         "learning/<int:pk>/versions/<int:version_pk>/restore/",

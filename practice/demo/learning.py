@@ -36,6 +36,7 @@ class Spec:
     edits: list[tuple[str, float, dict[str, str], str]] = field(default_factory=list)  # (who, days ago, parts, note)
     published_by: str = ""  # empty: stays a draft
     published_days_ago: float = 0
+    anonymous: bool = False  # others see "A member (anonymous)"; the author sees it as theirs
 
 
 SPECS: list[Spec] = [
@@ -128,6 +129,25 @@ SPECS: list[Spec] = [
         published_by="facilitator",
         published_days_ago=8,
     ),
+    # Owned up to anonymously by member@demo.example (log in as them to see "You posted this anonymously").
+    Spec(
+        "failure_reflection",
+        "member",
+        6,
+        "I signed for a check I had not watched",
+        {
+            "what_happened": "At the end of a long shift a colleague asked me to co-sign a controlled-drug dose "
+            "I had not seen drawn up. I signed, because we were both behind and I trusted her.",
+            "what_we_learned": "A signature nobody watched is worse than none: it tells the next person the "
+            "check happened. Being behind is exactly when the check matters.",
+            "what_wed_do_differently": "Say \"I didn't see it, let's do it again together\" - it takes two "
+            "minutes. Our ward now says this phrase out loud in induction.",
+        },
+        tags=["medication-safety"],
+        published_by="facilitator",
+        published_days_ago=5,
+        anonymous=True,
+    ),
     # Still in review: visible to their authors and the core group only.
     Spec(
         "summary",
@@ -194,6 +214,7 @@ def seed(demo: Demo) -> None:
             tags=[tags[t] for t in spec.tags if t in tags],
             source_requests=sources,
             source_advice=[a for hr in sources for a in hr.advice.all() if not a.is_hidden],
+            anonymous=spec.anonymous,
             now=demo.now - spec.days_ago * D,
         )
         for who, days_ago, parts, note in spec.edits:

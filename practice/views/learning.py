@@ -252,6 +252,16 @@ def learning_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def learning_reveal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = community_for_member(request, slug)
+    artefact = _get_artefact(request, access, pk)
+    if services.artefact_reveal(artefact=artefact, actor=request.user):
+        messages.success(request, "You revealed yourself: everyone now sees that you wrote this.")
+    return redirect(artefact)
+
+
+@login_required
+@require_POST
 def learning_unpublish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug, Role.CORE)
     artefact = _get_artefact(request, access, pk)

@@ -218,6 +218,7 @@ ROUTES: dict[str, Route] = {
     "practice:learning-edit": page(CORE_PAGE, pk="artefact"),  # published: the core group edits
     "practice:learning-publish": action(CORE_ACTION, pk="artefact"),
     "practice:learning-unpublish": action(CORE_ACTION, pk="artefact"),
+    "practice:learning-reveal": action(AUTHOR_ACTION, pk="artefact"),  # only its anonymous author
     "practice:learning-version": page(MEMBER_PAGE, pk="artefact", version_pk="artefact_version"),
     "practice:learning-version-restore": action(CORE_ACTION, pk="artefact", version_pk="artefact_version"),
     # Practice sessions: the core group schedules, changes and cancels; members answer and download the .ics.

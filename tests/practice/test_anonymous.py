@@ -19,9 +19,9 @@ from django.utils import timezone
 from communities.models import ActivityLog, Notification, OutboundEmail
 from communities.selectors.report_periods import report_period
 from communities.selectors.value import participation
-from practice.models import FollowUp, HelpRequest
+from practice.models import Artefact, FollowUp, HelpRequest
 from practice.selectors.value import funnel
-from practice.services import loops
+from practice.services import learning, loops
 from practice.services import requests as services
 from tests.factories import UserFactory
 from tests.practice.factories import AdviceFactory, AdviceResponseFactory, DiscussionCommentFactory, HelpRequestFactory
@@ -176,3 +176,31 @@ def test_it_renders_anonymous_requests_in_the_same_number_of_queries(as_user, co
     mixed = _queries(client, list_url)
     HelpRequest.objects.update(anonymous=False)
     assert mixed == _queries(client, list_url)
+
+
+def test_it_reveals_the_author_of_an_anonymous_failure_reflection(as_user, community, member, facilitator):
+    member.display_name = "Zelda Quist"  # a name no page heading or menu contains
+    member.save(update_fields=["display_name"])
+    reflection = learning.artefact_create(
+        community=community,
+        author=member,
+        kind=Artefact.Kind.FAILURE_REFLECTION,
+        title="The night I skipped the second check",
+        fields={"what_happened": "I skipped it.", "what_we_learned": "Never skip it."},
+        anonymous=True,
+    )
+    learning.artefact_publish(artefact=reflection, actor=facilitator)
+    url = reverse("practice:learning-reveal", kwargs={"slug": community.slug, "pk": reflection.pk})
+    mine = as_user(member).get(reflection.get_absolute_url()).content.decode()
+    assert "You posted this anonymously" in mine and url in mine
+    before = as_user(facilitator).get(reflection.get_absolute_url()).content.decode()
+    assert member.name not in before and "A member (anonymous)" in before and url not in before
+    assert as_user(facilitator).post(url).status_code == 403  # only the author can reveal the author
+    reflection.refresh_from_db()
+    assert reflection.anonymous
+    assert as_user(member).post(url).status_code == 302
+    reflection.refresh_from_db()
+    assert not reflection.anonymous
+    after = as_user(facilitator).get(reflection.get_absolute_url()).content.decode()
+    assert member.name in after and "A member (anonymous)" not in after
+    assert ActivityLog.objects.filter(action="practice.learning.reveal", actor=member).exists()

@@ -72,3 +72,14 @@ def test_it_is_idempotent(seeded):
     before = Artefact.objects.count(), NewcomerPathRead.objects.count()
     demo_learning.seed(core.seed(now=seeded.now))
     assert (Artefact.objects.count(), NewcomerPathRead.objects.count()) == before
+
+
+def test_it_has_a_failure_reflection_owned_up_to_anonymously(seeded, as_user):
+    reflection = Artefact.objects.get(community=seeded.community, anonymous=True, kind="failure_reflection")
+    author = seeded.user("member")
+    assert reflection.created_by == author and reflection.status == Artefact.Status.PUBLISHED
+    url = reflection.get_absolute_url()
+    for persona in ("ayla.core", "facilitator", "sponsor", "newcomer"):
+        page = as_user(seeded.user(persona)).get(url).content.decode()
+        assert "A member (anonymous)" in page and author.name not in page
+    assert "You posted this anonymously" in as_user(author).get(url).content.decode()
