@@ -9,7 +9,7 @@ class CommunitiesConfig(AppConfig):
         # Every page, tab, report part and demo seeder communities contributes, in order. practice places
         # its own among them in practice/apps.py (after=/before= a name below).
         from childsys.lib.ordering import Slot
-        from communities import contributions, demo, sections
+        from communities import contributions, demo, sections, signals
         from communities.demo import direction, members, vibrancy
         from communities.sections import ReportPart, home, tab
         from communities.sections import value as value_sections
@@ -51,5 +51,6 @@ class CommunitiesConfig(AppConfig):
             ],
         )
         demo.register("communities", [members.seed, direction.seed, vibrancy.seed])
+        signals.connect()
         # What a member who deletes their account may also remove (practice registers its posts' kinds).
         contributions.register("communities", erasure.DIRECTION_CONTRIBUTIONS)

@@ -40,3 +40,17 @@ def register(app: str, kinds: Sequence[Contribution]) -> None:
 def kinds() -> list[Contribution]:
     """Every registered kind, app by app in registration order (the order of ``INSTALLED_APPS``)."""
     return [kind for app_kinds in _KINDS.values() for kind in app_kinds]
+
+
+# What else, besides signing in, shows a person still uses the portal: each entry gives, for the user in
+# ``OuterRef("pk")``, their latest such time as a one-value queryset (practice: the last email reply they
+# sent, since replying by email posts advice without signing in). The inactivity sweep reads them.
+_ACTIVITY: dict[str, list[Callable[[], QuerySet]]] = {}
+
+
+def register_activity(app: str, latest: Sequence[Callable[[], QuerySet]]) -> None:
+    _ACTIVITY[app] = list(latest)
+
+
+def activity() -> list[Callable[[], QuerySet]]:
+    return [latest for app_latest in _ACTIVITY.values() for latest in app_latest]

@@ -12,7 +12,7 @@ class PracticeConfig(AppConfig):
         from communities import contributions, demo, sections
         from communities.sections import ReportPart, tab
         from practice import signals
-        from practice.contributions import PRACTICE_CONTRIBUTIONS
+        from practice.contributions import PRACTICE_CONTRIBUTIONS, last_email_reply
         from practice.demo import learning as demo_learning
         from practice.demo import loops as demo_loops
         from practice.demo import privacy as demo_privacy
@@ -26,6 +26,7 @@ class PracticeConfig(AppConfig):
         signals.connect()
         # What a member deleting their account may also remove, and what of it others' posts depend on.
         contributions.register("practice", PRACTICE_CONTRIBUTIONS)
+        contributions.register_activity("practice", [last_email_reply])
         inbound_webhooks.connect()
 
         sections.register_tabs(

@@ -219,3 +219,8 @@ PRACTICE_CONTRIBUTIONS = (
         _artefacts_remove,
     ),
 )
+
+
+def last_email_reply() -> QuerySet:
+    """The latest email reply the user in ``OuterRef("pk")`` sent: replying posts without signing in."""
+    return InboundEmail.objects.filter(user=OuterRef("pk")).order_by("-received_at").values("received_at")[:1]
