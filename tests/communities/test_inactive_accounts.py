@@ -144,3 +144,12 @@ def test_two_workers_that_both_read_the_account_warn_once(community):
     assert _warn(first, days=365, now=now, warning=warning) is True
     assert _warn(second, days=365, now=now, warning=warning) is False
     assert _warnings(user).count() == 1
+
+
+def test_the_sweep_runs_daily_from_the_beat_schedule():
+    from celery.schedules import crontab
+
+    from childsys.celery import app
+
+    entries = [e for e in app.conf.beat_schedule.values() if e["task"] == "communities.tasks.sweep_inactive_accounts"]
+    assert len(entries) == 1 and isinstance(entries[0]["schedule"], crontab)
