@@ -143,7 +143,9 @@ def _comments_depended_on(comments: QuerySet, user: User) -> QuerySet:
 
 
 def _comments_remove(comments: list[DiscussionComment]) -> None:
-    comments = list(DiscussionComment.objects.filter(pk__in=[c.pk for c in comments]).select_related("advice__request"))
+    comments = list(
+        DiscussionComment.objects.filter(pk__in=[c.pk for c in comments]).select_related("advice__request__community")
+    )
     pks = [c.pk for c in comments]
     links = [f"{c.advice.request.get_absolute_url()}#comment-{c.pk}" for c in comments]
     quotes = quotes_of(*(c.body for c in comments))

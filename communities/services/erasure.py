@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.html import escape
 
 from childsys.lib.markdown import markdown_excerpt, markdown_to_text
 from communities import contributions
@@ -198,6 +199,7 @@ def quotes_of(*texts: str) -> list[str]:
         plain = markdown_to_text(text)
         found |= {text.strip(), plain.strip(), markdown_excerpt(text, 60), markdown_excerpt(text, 40)}
         found |= {line.strip() for line in (text + "\n" + plain).splitlines()}
+    found |= {escape(q) for q in found}  # as an HTML email quotes it
     return sorted((q for q in found if len(q) >= MIN_QUOTE), key=len, reverse=True)
 
 

@@ -12,7 +12,7 @@ from practice.services import requests as services
 from tests.communities.test_account_delete import URL, _signed_in
 from tests.communities.test_erasure import _dump
 from tests.conftest import client_for
-from tests.factories import VisionDraftFactory, VisionStanceFactory
+from tests.factories import NotificationFactory, VisionDraftFactory, VisionStanceFactory
 from tests.practice.factories import KudosFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +176,29 @@ def test_vision_drafts_with_others_stances_or_comments_stay(community, member, c
     assert not VisionComment.objects.filter(pk=last.pk).exists()
     dump = _dump()
     assert "Pangolin vision" not in dump and "Armadillo closing remark." not in dump
+
+
+def test_copies_linking_are_deleted_and_digests_keep_their_row_without_the_quote(community, facilitator):
+    from communities.services.erasure import copies_remove, quotes_of
+
+    link = "/c/x/requests/3/#advice-3"
+    told = NotificationFactory(user=facilitator, url=link, title="Someone advised")
+    neighbour = NotificationFactory(user=facilitator, url="/c/x/requests/3/#advice-34", title="Other advice")
+    email = OutboundEmail.objects.create(
+        user=facilitator, to=facilitator.email, body_text=f"See http://site{link}", message_id="<e.1@x>"
+    )
+    digest = OutboundEmail.objects.create(
+        user=facilitator,
+        to=facilitator.email,
+        category="daily_digest",
+        body_text=f"Nurse's handover trick http://site{link}",
+        body_html="<li>Nurse&#x27;s handover trick</li>",
+        message_id="<e.2@x>",
+    )
+    copies_remove(links=[link], quotes=quotes_of("Nurse's handover trick"))
+    assert not Notification.objects.filter(pk=told.pk).exists()
+    assert Notification.objects.filter(pk=neighbour.pk).exists()
+    assert not OutboundEmail.objects.filter(pk=email.pk).exists()
+    digest.refresh_from_db()
+    assert "handover trick" not in digest.body_text and "handover trick" not in digest.body_html
+    assert "[removed]" in digest.body_html
