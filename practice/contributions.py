@@ -126,6 +126,13 @@ def _advice_remove(advice: list[Advice]) -> None:
     InboundEmail.objects.filter(Q(advice__in=pks) | Q(comment__in=comments)).update(raw=b"", subject="")
     Advice.objects.filter(pk__in=pks).delete()
     copies_remove(links=links, quotes=quotes)
+    # A request left without anyone's advice is open again, so it does not read as answered; its first
+    # response time stays what it was (the figures keep the fact that someone answered in time).
+    answered = HelpRequest.objects.filter(pk__in={a.request_id for a in advice}, status=HelpRequest.Status.ANSWERED)
+    for help_request in answered:
+        if not Advice.objects.filter(request=help_request).exclude(author=help_request.author_id).exists():
+            help_request.status = HelpRequest.Status.OPEN
+            help_request.save(update_fields=["status"])
     _changed({a.request.community_id for a in advice})
 
 

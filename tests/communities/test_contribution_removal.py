@@ -85,6 +85,8 @@ def test_remove_deletes_what_nobody_depends_on_and_keeps_the_rest(community, mem
     account_delete(user=member, remove_contributions=True)
     assert not HelpRequest.objects.filter(pk=posts["lonely"].pk).exists()
     assert not Advice.objects.filter(pk=posts["unanswered_advice"].pk).exists()
+    theirs = HelpRequest.objects.get(pk=posts["unanswered_advice"].request_id)
+    assert theirs.status == HelpRequest.Status.ANSWERED  # the core member's advice is still there
     assert not DiscussionComment.objects.filter(pk=posts["last_word"].pk).exists()
     # Kept because others' posts depend on them: advice on it, kudos, a reply after it.
     kept = HelpRequest.objects.get(pk=posts["answered"].pk)
@@ -202,3 +204,15 @@ def test_copies_linking_are_deleted_and_digests_keep_their_row_without_the_quote
     digest.refresh_from_db()
     assert "handover trick" not in digest.body_text and "handover trick" not in digest.body_html
     assert "[removed]" in digest.body_html
+
+
+def test_a_request_left_without_advice_is_open_again(community, member, facilitator):
+    theirs = services.help_request_create(
+        community=community, author=facilitator, title="Only my advice", situation="Anyone?"
+    )
+    services.advice_create(help_request=theirs, author=member, body="A thought nobody answered.")
+    theirs.refresh_from_db()
+    assert theirs.status == HelpRequest.Status.ANSWERED
+    account_delete(user=member, remove_contributions=True)
+    theirs.refresh_from_db()
+    assert theirs.status == HelpRequest.Status.OPEN and not theirs.advice.exists()
