@@ -54,4 +54,9 @@ app.conf.beat_schedule = {
         "task": "communities.tasks.send_monthly_value_reports",
         "schedule": crontab(minute=0, hour=6),
     },
+    # Daily: warn, then anonymise, accounts unused for ACCOUNT_INACTIVE_DAYS (a no-op unless it is set).
+    "sweep-inactive-accounts": {
+        "task": "communities.tasks.sweep_inactive_accounts",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }

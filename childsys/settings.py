@@ -341,6 +341,10 @@ except sso_config.SSOConfigError as exc:
 
 # --- Sessions and security ------------------------------------------------------------
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())  # absolute lifetime
+# Accounts nobody has used for this many days are anonymised like a deletion (contributions kept as
+# "Former member"), after an email warning ACCOUNT_INACTIVE_WARNING_DAYS before. Unset or 0: never.
+ACCOUNT_INACTIVE_DAYS = _int("ACCOUNT_INACTIVE_DAYS", 0) or None
+ACCOUNT_INACTIVE_WARNING_DAYS = _int("ACCOUNT_INACTIVE_WARNING_DAYS", 30)
 SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", int(timedelta(hours=8).total_seconds()))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

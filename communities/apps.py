@@ -9,12 +9,13 @@ class CommunitiesConfig(AppConfig):
         # Every page, tab, report part and demo seeder communities contributes, in order. practice places
         # its own among them in practice/apps.py (after=/before= a name below).
         from childsys.lib.ordering import Slot
-        from communities import demo, sections
+        from communities import contributions, demo, sections, signals
         from communities.demo import direction, members, vibrancy
         from communities.sections import ReportPart, home, tab
         from communities.sections import value as value_sections
         from communities.sections import vibrancy as vibrancy_sections
         from communities.selectors import value as value_selectors
+        from communities.services import erasure
 
         sections.register_tabs(
             "communities",
@@ -50,3 +51,6 @@ class CommunitiesConfig(AppConfig):
             ],
         )
         demo.register("communities", [members.seed, direction.seed, vibrancy.seed])
+        signals.connect()
+        # What a member who deletes their account may also remove (practice registers its posts' kinds).
+        contributions.register("communities", erasure.DIRECTION_CONTRIBUTIONS)

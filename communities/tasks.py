@@ -31,3 +31,11 @@ def send_monthly_value_reports() -> int:
     from communities.services import value
 
     return value.value_reports_send_monthly()
+
+
+@shared_task
+def sweep_inactive_accounts() -> dict[str, int]:
+    """Warn, then anonymise, accounts unused for ACCOUNT_INACTIVE_DAYS (a no-op while it is unset)."""
+    from communities.services import inactivity
+
+    return inactivity.inactive_accounts_sweep()

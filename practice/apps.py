@@ -9,9 +9,10 @@ class PracticeConfig(AppConfig):
         # What practice adds to the pages communities owns (communities/apps.py lists its own, and the
         # names placed against here), the digest, and the demo.
         from childsys.lib.ordering import Slot
-        from communities import demo, sections
+        from communities import contributions, demo, sections
         from communities.sections import ReportPart, tab
         from practice import signals
+        from practice.contributions import PRACTICE_CONTRIBUTIONS, last_email_reply
         from practice.demo import learning as demo_learning
         from practice.demo import loops as demo_loops
         from practice.demo import privacy as demo_privacy
@@ -23,6 +24,9 @@ class PracticeConfig(AppConfig):
         from practice.selectors import value as value_selectors
 
         signals.connect()
+        # What a member deleting their account may also remove, and what of it others' posts depend on.
+        contributions.register("practice", PRACTICE_CONTRIBUTIONS)
+        contributions.register_activity("practice", [last_email_reply])
         inbound_webhooks.connect()
 
         sections.register_tabs(

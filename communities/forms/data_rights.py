@@ -9,7 +9,20 @@ from django import forms
 CONFIRM_WORD = "delete"
 
 
+KEEP, REMOVE = "keep", "remove"
+
+
 class AccountDeleteForm(forms.Form):
+    contributions = forms.ChoiceField(
+        label="What you wrote",
+        choices=[
+            (KEEP, "Keep what I wrote, as Former member"),
+            (REMOVE, "Also remove what I wrote where nobody else's posts depend on it"),
+        ],
+        initial=KEEP,
+        required=False,  # no choice sent keeps what they wrote: the default never removes anything
+        widget=forms.RadioSelect,
+    )
     confirm = forms.CharField(
         label=f'Type "{CONFIRM_WORD}" to confirm',
         max_length=20,
@@ -20,6 +33,9 @@ class AccountDeleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Delete my account", css_class="btn-danger"))
+
+    def clean_contributions(self) -> str:
+        return self.cleaned_data.get("contributions") or KEEP
 
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"].strip()

@@ -34,6 +34,9 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80, blank=True)
+    # When the inactivity sweep warned that the account will be anonymised (ACCOUNT_INACTIVE_DAYS);
+    # signing in again clears it.
+    inactivity_warned_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from communities.forms.data_rights import AccountDeleteForm
+from communities.forms.data_rights import REMOVE, AccountDeleteForm
 from communities.personal_data import REGISTRY, Erase
 from communities.services import erasure
 
@@ -20,16 +20,23 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     blocked = erasure.sole_sponsor_communities(user=request.user)
     form = AccountDeleteForm(request.POST or None)
     if request.method == "POST" and not blocked and form.is_valid():
-        erasure.account_delete(user=request.user)
+        remove = form.cleaned_data["contributions"] == REMOVE
+        erasure.account_delete(user=request.user, remove_contributions=remove)
         logout(request)
-        messages.success(
-            request, "Your account is deleted. What you wrote stays in its communities as “Former member”."
-        )
+        if remove:
+            text = (
+                "Your account is deleted, with what you wrote that nobody else's posts depended on; "
+                "the rest stays as “Former member”."
+            )
+        else:
+            text = "Your account is deleted. What you wrote stays in its communities as “Former member”."
+        messages.success(request, text)
         return redirect("communities:index")
     context = {
         "form": form,
         "blocked": blocked,
         "deleted": sorted({h.what for h in REGISTRY if h.erase is Erase.DELETE}),
         "kept": sorted({h.what for h in REGISTRY if h.erase is Erase.KEEP}),
+        "removal": [c for c in erasure.contributions_removal_plan(user=request.user) if c.removed or c.kept],
     }
     return render(request, "communities/account_delete.html", context, status=400 if form.errors else 200)
