@@ -8,24 +8,37 @@ from communities.services import erasure
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
+    list_display = ["email", "display_name", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", ("inactivity_warned_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["display_name"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "inactivity_warned_at"]}),
     ]
+    readonly_fields = ["inactivity_warned_at"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})]
-    actions = ["erase_personal_data"]
+    actions = ["erase_personal_data", "erase_personal_data_and_posts"]
 
     @admin.action(description="Erase personal data (keep contributions as “Former member”)", permissions=["change"])
     def erase_personal_data(self, request, queryset):
         """The member's own deletion, done by a site admin (a data-protection request); sole sponsors are skipped."""
+        self._erase(request, queryset, remove_contributions=False)
+
+    @admin.action(
+        description="Erase personal data and remove their posts where nobody else's depend on them",
+        permissions=["change"],
+    )
+    def erase_personal_data_and_posts(self, request, queryset):
+        """The same, for a member who asked for their posts to go too (as the option on /me/delete/)."""
+        self._erase(request, queryset, remove_contributions=True)
+
+    def _erase(self, request, queryset, *, remove_contributions: bool) -> None:
         erased, skipped = 0, []
         for user in queryset:
             try:
-                erasure.account_delete(user=user)
+                erasure.account_delete(user=user, remove_contributions=remove_contributions)
                 erased += 1
             except erasure.SoleSponsor as exc:
                 skipped.append(f"{user.email} (only sponsor of {exc})")

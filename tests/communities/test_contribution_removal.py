@@ -216,3 +216,19 @@ def test_a_request_left_without_advice_is_open_again(community, member, facilita
     account_delete(user=member, remove_contributions=True)
     theirs.refresh_from_db()
     assert theirs.status == HelpRequest.Status.OPEN and not theirs.advice.exists()
+
+
+def test_site_admin_erases_an_account_and_its_posts_from_the_admin(community, member, facilitator, core, site_admin):
+    posts = _posts(community, member, facilitator, core)
+    site_admin.is_staff = site_admin.is_superuser = True
+    site_admin.save(update_fields=["is_staff", "is_superuser"])
+    response = client_for(site_admin).post(
+        reverse("admin:communities_user_changelist"),
+        {"action": "erase_personal_data_and_posts", "_selected_action": [member.pk]},
+        follow=True,
+    )
+    assert "Erased the personal data of 1 account(s)." in response.content.decode()
+    assert not HelpRequest.objects.filter(pk=posts["lonely"].pk).exists()
+    assert HelpRequest.objects.filter(pk=posts["answered"].pk).exists()  # others advised on it
+    member.refresh_from_db()
+    assert member.display_name == "Former member" and not member.is_active
