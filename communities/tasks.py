@@ -31,3 +31,19 @@ def send_monthly_value_reports() -> int:
     from communities.services import value
 
     return value.value_reports_send_monthly()
+
+
+@shared_task
+def build_data_exports() -> int:
+    """Build the downloads members asked for on /me/data/ and email their links (idempotent: ready ones are skipped)."""
+    from communities.services import data_export
+
+    return data_export.data_exports_build_pending()
+
+
+@shared_task
+def delete_expired_data_exports() -> int:
+    """Delete data downloads past DATA_EXPORT_DAYS."""
+    from communities.services import data_export
+
+    return data_export.data_exports_delete_expired()
