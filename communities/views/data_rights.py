@@ -25,7 +25,7 @@ from communities.services.submissions import AlreadySubmitted, submit_once
 @login_required
 def data_export(request: HttpRequest) -> HttpResponse:
     """What the download holds, the button that asks for one, and the downloads ready or being prepared."""
-    form = DataExportForm(request.POST or None)
+    form = DataExportForm(request.POST if request.method == "POST" else None)  # a POST may carry no field
     if request.method == "POST" and form.is_valid():
         with contextlib.suppress(AlreadySubmitted):  # a double click: the first one asked for it
             submit_once(
