@@ -76,10 +76,9 @@ def data_export_request(*, user: User, now: datetime | None = None) -> DataExpor
 
 def data_exports_build_pending(*, now: datetime | None = None, limit: int = 20) -> int:
     """Build up to ``limit`` pending downloads, oldest first; return how many became ready."""
-    ids = list(
-        DataExport.objects.filter(status=DataExport.Status.PENDING).order_by("created_at").values_list("pk", flat=True)
-    )
-    return sum(data_export_build(export_id=pk, now=now) is not None for pk in ids[:limit])
+    pending = DataExport.objects.filter(status=DataExport.Status.PENDING).order_by("created_at")
+    ids = list(pending.values_list("pk", flat=True)[:limit])
+    return sum(data_export_build(export_id=pk, now=now) is not None for pk in ids)
 
 
 def data_export_build(*, export_id: int, now: datetime | None = None) -> DataExport | None:

@@ -27,12 +27,14 @@ def data_export(request: HttpRequest) -> HttpResponse:
     """What the download holds, the button that asks for one, and the downloads ready or being prepared."""
     form = DataExportForm(request.POST if request.method == "POST" else None)  # a POST may carry no field
     if request.method == "POST" and form.is_valid():
+
+        def ask() -> None:
+            # Returns nothing, so the form's token points at no row: a form sent again after its download
+            # expired (and was deleted) is still answered.
+            data_export_services.data_export_request(user=request.user)
+
         with contextlib.suppress(AlreadySubmitted):  # a double click: the first one asked for it
-            submit_once(
-                token=form.token(),
-                user=request.user,
-                create=lambda: data_export_services.data_export_request(user=request.user),
-            )
+            submit_once(token=form.token(), user=request.user, create=ask)
         messages.success(
             request, "Your download is being prepared. We will email you a link when it is ready, usually in a minute."
         )

@@ -286,3 +286,12 @@ def test_the_page_says_what_is_in_it_and_lists_only_my_downloads(member, core, d
     assert "Vibrancy scores you gave" in body and "Your notifications" in body
     assert str(mine.token) in body and str(theirs.token) not in body
     assert reverse("communities:data-export") in client.get(reverse("communities:index")).content.decode()
+
+
+def test_a_form_sent_again_after_its_download_expired_is_answered(member):
+    client = client_for(member)
+    token = client.get(PAGE).context["form"]["submit_token"].value()
+    client.post(PAGE, {"submit_token": token})
+    DataExport.objects.filter(user=member).delete()  # expired and swept
+    response = client.post(PAGE, {"submit_token": token})
+    assert response.status_code == 302 and not DataExport.objects.filter(user=member).exists()
