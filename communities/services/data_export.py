@@ -44,6 +44,8 @@ EXCLUDED_FIELDS: dict[str, frozenset[str]] = {
     "communities.OutboundEmail": frozenset({"headers", "claim_token", "template", "context", "body_html"}),
     "communities.DataExport": frozenset({"token", "content"}),  # the download link's id and an earlier zip
 }
+# What a relation to another person reads as (their id could unmask an anonymous post).
+SOMEONE_ELSE = "someone else"
 # The user row: these fields only (no password hash, no permissions).
 ACCOUNT_FIELDS = ("id", "email", "display_name", "date_joined", "last_login", "is_active", "is_staff")
 
@@ -165,7 +167,7 @@ def personal_data(*, user: User, now: datetime) -> dict[str, Any]:
     for holding in REGISTRY:
         model = apps.get_model(holding.model)
         # The base manager: every row, also those a default manager leaves out.
-        rows = _rows(model, model._base_manager.filter(**{holding.field: user}).order_by("pk"), wanted)
+        rows = _rows(model, model._base_manager.filter(**{holding.field: user}).order_by("pk"), user, wanted)
         holdings[holding.what] = {"model": holding.model, "field": holding.field, "rows": rows}
     ids: dict[str, set] = defaultdict(set)
     for label in wanted:
@@ -195,8 +197,14 @@ class _Label:
     pk: Any
 
 
-def _rows(model: type[models.Model], queryset: models.QuerySet, wanted: list[_Label]) -> list[dict[str, Any]]:
-    """The rows of ``queryset`` as plain dicts (one query, plus one per many-to-many field)."""
+def _rows(
+    model: type[models.Model], queryset: models.QuerySet, user: User, wanted: list[_Label]
+) -> list[dict[str, Any]]:
+    """The rows of ``queryset`` as plain dicts (one query, plus one per many-to-many field).
+
+    A relation to another person is not named: ``SOMEONE_ELSE`` for a foreign key, left out of a many-to-many
+    list. A facilitator who hid an anonymous request must not learn its author from the download.
+    """
     excluded = EXCLUDED_FIELDS.get(model._meta.label, frozenset())
     fields = [f for f in model._meta.concrete_fields if f.name not in excluded]
     objects = list(queryset.only(*(f.name for f in fields)))
@@ -208,6 +216,8 @@ def _rows(model: type[models.Model], queryset: models.QuerySet, wanted: list[_La
         for field in fields:
             if field.is_relation:
                 value = getattr(obj, field.attname)
+                if field.related_model is User and value not in (None, user.pk):
+                    value = SOMEONE_ELSE
                 row[field.name] = value
                 target = field.related_model._meta.label
                 if target in LABELS and value is not None:
@@ -225,6 +235,8 @@ def _rows(model: type[models.Model], queryset: models.QuerySet, wanted: list[_La
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         pairs = through._default_manager.filter(**{f"{source}__in": list(by_pk)}).order_by("pk")
+        if field.related_model is User:
+            pairs = pairs.filter(**{f"{target}_id": user.pk})
         for owner, other in pairs.values_list(f"{source}_id", f"{target}_id"):
             by_pk[owner][field.name].append(other)
     return rows

@@ -295,3 +295,17 @@ def test_a_form_sent_again_after_its_download_expired_is_answered(member):
     DataExport.objects.filter(user=member).delete()  # expired and swept
     response = client.post(PAGE, {"submit_token": token})
     assert response.status_code == 302 and not DataExport.objects.filter(user=member).exists()
+
+
+def test_it_never_names_another_person_behind_a_row(community, member, facilitator, core):
+    """A facilitator who hid an anonymous request does not learn its author; co-authors are not listed."""
+    from tests.practice.factories_learning import ArtefactFactory
+
+    hidden = HelpRequestFactory(community=community, author=member, anonymous=True, hidden_by=facilitator)
+    ArtefactFactory(community=community, authors=[facilitator, core], created_by=core)
+    data, _ = _unzip(data_export.export_zip(user=facilitator, now=NOW))
+    [row] = data["holdings"]["Help requests you hid"]["rows"]
+    assert row["id"] == hidden.pk and row["hidden_by"] == facilitator.pk
+    assert row["author"] == data_export.SOMEONE_ELSE
+    [artefact] = data["holdings"]["Artefacts you co-authored"]["rows"]
+    assert artefact["authors"] == [facilitator.pk] and artefact["created_by"] == data_export.SOMEONE_ELSE
