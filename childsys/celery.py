@@ -49,6 +49,15 @@ app.conf.beat_schedule = {
         "task": "communities.tasks.close_due_vibrancy_rounds",
         "schedule": 300.0,
     },
+    # Downloads asked for on /me/data/ (pending rows): built within half a minute, their links emailed.
+    "build-data-exports": {
+        "task": "communities.tasks.build_data_exports",
+        "schedule": 30.0,
+    },
+    "delete-expired-data-exports": {
+        "task": "communities.tasks.delete_expired_data_exports",
+        "schedule": crontab(minute=20),
+    },
     # Daily, so a community's month (in its own time zone) starts with its report; once per sponsor and month.
     "send-monthly-value-reports": {
         "task": "communities.tasks.send_monthly_value_reports",

@@ -339,6 +339,10 @@ try:
 except sso_config.SSOConfigError as exc:
     _config_error(exc.variable, exc.problem)
 
+# --- Downloading one's data (README "Your data: download and deletion") -------------------
+# A member's download (/me/data/) is built by the worker and deleted this many days after it is ready.
+DATA_EXPORT_DAYS = _int("DATA_EXPORT_DAYS", 7)
+
 # --- Sessions and security ------------------------------------------------------------
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())  # absolute lifetime
 # Accounts nobody has used for this many days are anonymised like a deletion (contributions kept as

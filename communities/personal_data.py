@@ -58,6 +58,7 @@ REGISTRY: tuple[Holding, ...] = (
     Holding("communities.SecurityEvent", "user", D, "Your security log"),
     Holding("communities.Submission", "user", D, "Your submissions"),
     Holding("communities.ValueReportDelivery", "user", D, "Value reports sent to you"),
+    Holding("communities.DataExport", "user", D, "Your data downloads"),
     Holding("communities.VibrancyRound", "opened_by", K, "Vibrancy rounds you opened"),
     Holding("communities.VibrancyRound", "closed_by", K, "Vibrancy rounds you closed"),
     Holding("communities.VibrancyScore", "user", D, "Vibrancy scores you gave (kept only as anonymous counts)"),

@@ -39,3 +39,19 @@ def sweep_inactive_accounts() -> dict[str, int]:
     from communities.services import inactivity
 
     return inactivity.inactive_accounts_sweep()
+
+
+@shared_task
+def build_data_exports() -> int:
+    """Build the downloads members asked for on /me/data/ and email their links (idempotent: ready ones are skipped)."""
+    from communities.services import data_export
+
+    return data_export.data_exports_build_pending()
+
+
+@shared_task
+def delete_expired_data_exports() -> int:
+    """Delete data downloads past DATA_EXPORT_DAYS."""
+    from communities.services import data_export
+
+    return data_export.data_exports_delete_expired()

@@ -1,10 +1,12 @@
-"""The confirmation a member gives before their account is deleted."""
+"""The confirmation a member gives before their account is deleted, and the request for a download of their data."""
 
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+
+from communities.services.submissions import SubmitOnceMixin
 
 CONFIRM_WORD = "delete"
 
@@ -42,3 +44,12 @@ class AccountDeleteForm(forms.Form):
         if value.lower() != CONFIRM_WORD:
             raise forms.ValidationError(f'Type the word "{CONFIRM_WORD}" to delete your account.')
         return value
+
+
+class DataExportForm(SubmitOnceMixin, forms.Form):
+    """Asking for a download of one's data: no fields, only the one-time token (a double click asks once)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Prepare my download"))

@@ -1,6 +1,7 @@
 """Models of the communities app, one module per area."""
 
 from .community import ActivityLog, Community, Membership, Role, Tag
+from .data_export import DataExport
 from .direction import (
     Alignment,
     AppreciativeInquiry,
@@ -39,6 +40,7 @@ __all__ = [
     "AppreciativeInquiry",
     "Category",
     "Community",
+    "DataExport",
     "Dimension",
     "EmailMode",
     "FocusDimension",

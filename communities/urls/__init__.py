@@ -57,5 +57,7 @@ urlpatterns = [
     path("notifications/read-all/", notifications.notifications_read_all, name="notifications-read-all"),
     path("notifications/unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("me/security/", security.security_log, name="security-log"),
+    path("me/data/", data_rights.data_export, name="data-export"),
+    path("me/data/<uuid:token>/", data_rights.data_export_download, name="data-export-download"),
     path("me/delete/", data_rights.account_delete, name="account-delete"),
 ]

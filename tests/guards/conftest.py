@@ -8,6 +8,7 @@ another community's. A new kind of object gets a line in ``_seed`` (it is called
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from django.utils import timezone
 from communities.models import (
     ActivityLog,
     Community,
+    DataExport,
     FocusDimension,
     Membership,
     Role,
@@ -129,6 +131,14 @@ def _seed(
         "invitation_token": invitation_token,  # the link's token (only its digest is stored)
         "unsubscribe_token": unsubscribe_token(user=reader, category="requests"),
         "calendar_token": feed_token(reader),
+        "data_export_token": DataExport.objects.create(
+            user=reader,
+            status="ready",
+            content=b"PK",
+            size=2,
+            ready_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(days=7),
+        ).token,
     }
 
 

@@ -167,6 +167,11 @@ ROUTES: dict[str, Route] = {
     "communities:unsubscribe": page(PUBLIC, token="unsubscribe_token"),  # signed token, no session (RFC 8058)
     "communities:security-log": page(SIGNED_IN),  # one's own sign-in changes
     "communities:account-delete": page(SIGNED_IN),  # deleting one's own account (POST needs re-authentication)
+    "communities:data-export": page(SIGNED_IN),  # downloading one's own data: what it holds, asking for one
+    # The download is the sponsor's: anyone else 404; the sponsor is asked to confirm the sign-in first.
+    "communities:data-export-download": page(
+        dict.fromkeys(PERSONAS, 404) | {"anonymous": LOGIN, "sponsor": 302}, token="data_export_token"
+    ),
     # Help requests
     "practice:request-list": page(MEMBER_PAGE),
     "practice:request-new": page(MEMBER_PAGE),

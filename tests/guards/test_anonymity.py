@@ -1,16 +1,19 @@
 """Asking anonymously: the asker's name, email and ids reach nobody but the asker.
 
-Every page of the route table, a few searches and both CSV exports are fetched as every persona of the
-community before and after the anonymous asker posts (an anonymous request with advice, responses, a
-discussion message, a reported outcome and the learning drafted from it, and an anonymous failure
-reflection). Nothing that identifies the asker may appear more often afterwards. Every email, in-app
+Every page of the route table, a few searches, both CSV exports and each viewer's own data download are
+fetched as every persona of the community before and after the anonymous asker posts (an anonymous request
+with advice, responses, a discussion message, a reported outcome and the learning drafted from it, and an
+anonymous failure reflection). Nothing that identifies the asker may appear more often afterwards. Every email, in-app
 notification and activity-log entry written by those posts for anyone else is searched too. The same
 sweep run on the same posts made under the asker's name finds them, so the sweep can fail.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +35,8 @@ from communities.models import (
     Role,
     User,
 )
-from communities.services import outbox
+from communities.personal_data import user_relations
+from communities.services import data_export, outbox
 from communities.services.notify import render_deferred
 from practice.models import Artefact, HelpRequest
 from practice.services import learning, loops
@@ -46,6 +50,7 @@ VIEWERS = ("newcomer", "member", "core", "facilitator", "sponsor", "site_admin")
 # Who reads their notifications in a daily digest; the others get each one by email at once.
 DAILY_READERS = ("member", "facilitator", "sponsor")
 SECRET_TITLE = "Wrong-patient label on a syringe driver"
+ASKER_EMAIL = "quinn.hidden@example.org"
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Posts:
 
 
 def _asker(community) -> User:
-    user = UserFactory(email="quinn.hidden@example.org", display_name="Quinn Hiddenasker")
+    user = UserFactory(email=ASKER_EMAIL, display_name="Quinn Hiddenasker")
     Membership.objects.create(community=community, user=user, role=Role.MEMBER)
     return user
 
@@ -170,7 +175,31 @@ def _counts(world: World, personas: dict, markers: list[str], posts: Posts | Non
             body = response.content.decode(errors="replace") + " ".join(f"{k}: {v}" for k, v in response.items())
             for marker in markers:
                 counts[name, url, marker] = len(_bounded(marker).findall(body))
+    asker = next((m.user for m in Membership.objects.filter(user__email=ASKER_EMAIL).select_related("user")), None)
+    for name in VIEWERS:
+        body = _download_text(personas[name], asker)
+        for marker in markers:
+            counts[name, "their data download (/me/data/)", marker] = len(_bounded(marker).findall(body))
     return counts
+
+
+def _download_text(user: User, asker: User | None) -> str:
+    """What the viewer's own data download holds (data.json and index.html, as the worker builds them), and
+    ``user=<asker's id>`` for every relation to a person in it that names the asker (``"author": 12``)."""
+    with zipfile.ZipFile(io.BytesIO(data_export.export_zip(user=user, now=timezone.now()))) as archive:
+        text = " ".join(archive.read(name).decode() for name in archive.namelist())
+        data = json.loads(archive.read("data.json"))
+    if asker is None:
+        return text
+    relations = user_relations()
+    named = [
+        field
+        for holding in data["holdings"].values()
+        for row in holding["rows"]
+        for field, value in row.items()
+        if (holding["model"], field) in relations and asker.pk in (value if isinstance(value, list) else [value])
+    ]
+    return text + "".join(f" user={asker.pk}" for _ in named)
 
 
 def _bounded(marker: str) -> re.Pattern:
@@ -252,3 +281,4 @@ def test_it_finds_the_asker_when_the_same_posts_carry_their_name(world, personas
     assert any("/learning/" in leak for leak in pages)
     assert any("email" in leak for leak in messages)
     assert any("notification" in leak for leak in messages)
+    assert any("data download" in leak for leak in pages)  # the emails and notifications it holds name them
