@@ -47,7 +47,16 @@ EXCLUDED_FIELDS: dict[str, frozenset[str]] = {
 # What a relation to another person reads as (their id could unmask an anonymous post).
 SOMEONE_ELSE = "someone else"
 # The user row: these fields only (no password hash, no permissions).
-ACCOUNT_FIELDS = ("id", "email", "display_name", "date_joined", "last_login", "is_active", "is_staff")
+ACCOUNT_FIELDS = (
+    "id",
+    "email",
+    "display_name",
+    "date_joined",
+    "last_login",
+    "inactivity_warned_at",
+    "is_active",
+    "is_staff",
+)
 
 # Foreign keys to these models also get a readable label (one query per model for the whole export).
 LABELS: dict[str, str] = {

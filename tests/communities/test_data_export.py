@@ -116,6 +116,7 @@ def test_it_builds_a_zip_with_every_row_of_the_person_under_its_holding(communit
     for what, ids in expected.items():
         assert _ids(data, what) == ids, what
     assert data["account"]["email"] == member.email and data["account"]["display_name"] == member.display_name
+    assert "inactivity_warned_at" in data["account"] and "last_login" in data["account"]
     holding = data["holdings"]["Memberships, roles and expertise"]
     row = holding["rows"][0]
     assert (holding["model"], holding["field"]) == ("communities.Membership", "user")
