@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from communities.models import ActivityLog, Community, Membership, Notification, OutboundEmail, Tag, User
-from communities.services import erasure
+from communities.models import ActivityLog, Community, DataExport, Membership, Notification, OutboundEmail, Tag, User
+from communities.services import data_export, erasure
 
 
 @admin.register(User)
@@ -19,7 +19,17 @@ class UserAdmin(BaseUserAdmin):
     ]
     readonly_fields = ["inactivity_warned_at"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})]
-    actions = ["erase_personal_data", "erase_personal_data_and_posts"]
+    actions = ["prepare_data_download", "erase_personal_data", "erase_personal_data_and_posts"]
+
+    @admin.action(description="Prepare a data download (the link is emailed to the member)", permissions=["change"])
+    def prepare_data_download(self, request, queryset):
+        """A data-protection access request made outside the portal: the member gets what /me/data/ gives."""
+        users = list(queryset.filter(is_active=True))
+        for user in users:
+            data_export.data_export_request(user=user)
+        self.message_user(
+            request, f"Preparing {len(users)} data download(s); each member is emailed a link.", messages.SUCCESS
+        )
 
     @admin.action(description="Erase personal data (keep contributions as “Former member”)", permissions=["change"])
     def erase_personal_data(self, request, queryset):
@@ -194,3 +204,21 @@ class ObjectiveAdmin(admin.ModelAdmin):
 class ValuePropositionAdmin(admin.ModelAdmin):
     list_display = ["community", "published_at", "updated_at"]
     raw_id_fields = ["community", "updated_by"]
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Members' data downloads: who asked, when, and whether it is ready. The zip itself is the member's alone."""
+
+    list_display = ["pk", "user__email", "status", "created_at", "ready_at", "expires_at", "size"]
+    list_filter = ["status"]
+    search_fields = ["user__email"]
+    date_hierarchy = "created_at"
+    fields = ["user", "status", "created_at", "ready_at", "expires_at", "size"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

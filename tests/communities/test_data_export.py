@@ -310,3 +310,22 @@ def test_it_never_names_another_person_behind_a_row(community, member, facilitat
     assert row["author"] == data_export.SOMEONE_ELSE
     [artefact] = data["holdings"]["Artefacts you co-authored"]["rows"]
     assert artefact["authors"] == [facilitator.pk] and artefact["created_by"] == data_export.SOMEONE_ELSE
+
+
+def test_a_site_admin_prepares_a_download_for_a_member_who_asked_outside_the_portal(member, site_admin):
+    site_admin.is_staff = site_admin.is_superuser = True
+    site_admin.save(update_fields=["is_staff", "is_superuser"])
+    admin = client_for(site_admin)
+    response = admin.post(
+        reverse("admin:communities_user_changelist"),
+        {"action": "prepare_data_download", "_selected_action": [member.pk]},
+        follow=True,
+    )
+    assert "Preparing 1 data download(s)" in response.content.decode()
+    export = DataExport.objects.get(user=member, status=DataExport.Status.PENDING)
+    assert tasks.build_data_exports() == 1
+    assert OutboundEmail.objects.filter(user=member, subject__icontains="download").exists()
+    listing = admin.get(reverse("admin:communities_dataexport_changelist")).content.decode()
+    assert member.email in listing and "Ready" in listing
+    assert admin.get(reverse("admin:communities_dataexport_change", args=[export.pk])).status_code == 200
+    assert admin.get(reverse("admin:communities_dataexport_add")).status_code == 403
