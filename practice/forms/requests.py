@@ -228,7 +228,10 @@ class RedactionForm(forms.Form):
         for name, value in fields.items():
             widget = forms.TextInput if name == "title" else forms.Textarea(attrs={"rows": 6})
             self.fields[name] = forms.CharField(
-                label=name.replace("_", " ").capitalize(), initial=value, required=name != "tried", widget=widget
+                label=name.replace("_", " ").capitalize(),
+                initial=value,
+                required=name in ("title", "situation", "body"),
+                widget=widget,
             )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Redact: replace the text everywhere"))

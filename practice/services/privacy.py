@@ -19,10 +19,22 @@ from django.utils import timezone
 
 from childsys.lib import phi
 from childsys.lib.ratelimit import Rate
-from communities.models import ActivityLog, Category, Membership, Notification, OutboundEmail, User
+from communities.models import ActivityLog, Category, Community, Membership, Notification, OutboundEmail, User
 from communities.services.community import activity_record
 from communities.services.notify import notify
-from practice.models import Advice, DiscussionComment, HelpRequest, InboundEmail, PrivacyFlag
+from practice.models import (
+    Advice,
+    AdviceResponse,
+    Artefact,
+    ArtefactVersion,
+    DiscussionComment,
+    HelpRequest,
+    InboundEmail,
+    Outcome,
+    PracticeSession,
+    PrivacyFlag,
+)
+from practice.models.learning import ALL_TEXT_FIELDS, KIND_FIELDS
 from practice.services.requests import (
     Content,
     _community_of,
@@ -33,38 +45,93 @@ from practice.services.requests import (
     content_label,
 )
 
+# Every kind of member-written post a member may report.
+Post = Content | AdviceResponse | Outcome | Artefact | PracticeSession
+
 FLAG_RATE = Rate(limit=20, period=3600)
 PENDING_REASON = "Hidden pending a privacy review"
 REDACTED_MARK = "[redacted]"
-# The text fields a facilitator may redact, per kind of post.
+# The text fields a facilitator may redact, per kind of post (an artefact's depend on its kind: see text_fields).
 TEXT_FIELDS: dict[type, tuple[str, ...]] = {
     HelpRequest: ("title", "situation", "tried"),
     Advice: ("body",),
     DiscussionComment: ("body",),
+    AdviceResponse: ("note",),
+    Outcome: ("what_worked", "what_didnt", "do_differently"),
+    PracticeSession: ("title", "description", "notes"),
 }
+# Fields a redaction may not leave empty (the post would lose its heading or its point).
+REQUIRED_FIELDS = frozenset({"title", "situation", "body"})
 # A removed fragment shorter than this is not searched for elsewhere (it would match ordinary words).
 MIN_FRAGMENT = 4
+# The URL segment of each kind of post on the report URL: /c/<slug>/privacy/report/<segment>/<pk>/.
+POST_TYPES: dict[str, type] = {
+    "request": HelpRequest,
+    "advice": Advice,
+    "comment": DiscussionComment,
+    "response": AdviceResponse,
+    "outcome": Outcome,
+    "learning": Artefact,
+    "session": PracticeSession,
+}
+LABELS: dict[type, str] = {
+    AdviceResponse: "note on advice",
+    Outcome: "reported outcome",
+    Artefact: "piece of captured learning",
+    PracticeSession: "practice session",
+}
 
 
-def post_anchor(obj: Content) -> str:
+def text_fields(post: Post) -> tuple[str, ...]:
+    """The fields of ``post`` a redaction rewrites, in reading order."""
+    if isinstance(post, Artefact):
+        return ("title", *(name for name, _label in KIND_FIELDS[post.kind]))
+    return TEXT_FIELDS[type(post)]
+
+
+def post_label(post: Post) -> str:
+    return LABELS.get(type(post)) or content_label(post)
+
+
+def post_community(post: Post) -> Community:
+    if isinstance(post, AdviceResponse):
+        return post.request.community
+    if isinstance(post, Outcome | Artefact | PracticeSession):
+        return post.community
+    return _community_of(post)
+
+
+def post_anchor(obj: Post) -> str:
     if isinstance(obj, Advice):
         return f"advice-{obj.pk}"
     if isinstance(obj, DiscussionComment):
         return f"comment-{obj.pk}"
+    if isinstance(obj, AdviceResponse):
+        return f"advice-{obj.advice_id}"
+    if isinstance(obj, Outcome):
+        return "outcome"
     return ""
 
 
-def flags_for(obj: Content):
+def post_url(post: Post) -> str:
+    """Where the post is shown: its request's page (at the post), the learning page or the session page."""
+    if isinstance(post, Artefact | PracticeSession):
+        return post.get_absolute_url()
+    request = post.request if isinstance(post, AdviceResponse | Outcome) else _request_of(post)
+    return _request_url(request, post_anchor(post))
+
+
+def flags_for(obj: Post):
     return PrivacyFlag.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
 
 
 @transaction.atomic
 def privacy_flag_create(
-    *, post: Content, reporter: User, kind: str, reason: str = "", now: datetime | None = None
+    *, post: Post, reporter: User, kind: str, reason: str = "", now: datetime | None = None
 ) -> PrivacyFlag:
     """A member reports a post; it is hidden from members at once and the facilitators are told."""
     now = now or timezone.now()
-    community = _community_of(post)
+    community = post_community(post)
     if not Membership.objects.filter(community=community, user=reporter).exists():
         raise PermissionDenied
     if kind not in PrivacyFlag.Kind.values:
@@ -88,7 +155,7 @@ def privacy_flag_create(
     if not post.is_hidden:
         post.hidden_at, post.hidden_by, post.hidden_reason = now, None, PENDING_REASON
         post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    label = content_label(post)
+    label = post_label(post)
     notify(
         recipients=_facilitators(community),
         category=Category.PRIVACY,
@@ -115,20 +182,20 @@ def _check_reviewer(flag: PrivacyFlag, actor: User) -> None:
         raise ValidationError("This concern was already reviewed.")
 
 
-def _close(post: Content, *, state: str, actor: User, now: datetime) -> list[User]:
+def _close(post: Post, *, state: str, actor: User, now: datetime) -> list[User]:
     """Close every open flag on ``post``; return the reporters, to be told."""
     open_flags = list(flags_for(post).filter(state=PrivacyFlag.State.OPEN).select_related("reporter"))
     flags_for(post).filter(state=PrivacyFlag.State.OPEN).update(state=state, reviewed_at=now, reviewed_by=actor)
     return [f.reporter for f in open_flags if f.reporter is not None]
 
 
-def _tell_reporters(reporters: list[User], post: Content, *, title: str, actor: User, now: datetime) -> None:
+def _tell_reporters(reporters: list[User], post: Post, *, title: str, actor: User, now: datetime) -> None:
     notify(
         recipients=reporters,
         category=Category.PRIVACY,
         title=title,
-        url=_request_url(_request_of(post), post_anchor(post)),
-        community=_community_of(post),
+        url=post_url(post),
+        community=post_community(post),
         actor=actor,
         now=now,
     )
@@ -147,7 +214,7 @@ def privacy_flag_restore(*, flag: PrivacyFlag, actor: User, now: datetime | None
     _tell_reporters(
         reporters,
         post,
-        title=f"A facilitator reviewed your privacy concern: the {content_label(post)} is shown again",
+        title=f"A facilitator reviewed your privacy concern: the {post_label(post)} is shown again",
         actor=actor,
         now=now,
     )
@@ -155,7 +222,7 @@ def privacy_flag_restore(*, flag: PrivacyFlag, actor: User, now: datetime | None
         community=flag.community,
         actor=actor,
         action="practice.privacy.restore",
-        summary=f"{actor} reviewed a privacy concern and showed the {content_label(post)} again",
+        summary=f"{actor} reviewed a privacy concern and showed the {post_label(post)} again",
     )
 
 
@@ -178,7 +245,7 @@ def _scrub_json(value, fragments: list[str]):
     return json.loads(_scrub(json.dumps(value, ensure_ascii=False), [json.dumps(f)[1:-1] for f in fragments]))
 
 
-def _scrub_copies(fragments: list[str], *, post: Content) -> None:
+def _scrub_copies(fragments: list[str], *, post: Post) -> None:
     """Replace the removed text in every other row that may quote it."""
     if not fragments:
         return
@@ -213,17 +280,67 @@ def _scrub_copies(fragments: list[str], *, post: Content) -> None:
         InboundEmail.objects.filter(comment=post).update(raw=b"", subject="")
 
 
+def _scrub_artefact(artefact: Artefact, fragments: list[str], *, current: dict[str, str] | None = None) -> None:
+    """Rewrite an artefact's text and every one of its versions (its history), not only the latest.
+
+    ``current`` is the redacted text of the artefact itself: the latest version takes it as it is. Older
+    versions, and artefacts that quote another post, lose the removed fragments and whatever the detectors
+    find in them (an identifier an earlier edit had already taken out of the current text).
+    """
+    patterns = phi.mrn_patterns()
+
+    def cleaned(text: str) -> str:
+        found = [f.value for f in phi.find_identifiers(text, extra_mrn_patterns=patterns)]
+        return _scrub(text, sorted({*fragments, *(f for f in found if len(f) >= MIN_FRAGMENT)}, key=len, reverse=True))
+
+    if current is None:
+        changed = [
+            name for name in ("title", *ALL_TEXT_FIELDS) if cleaned(getattr(artefact, name)) != getattr(artefact, name)
+        ]
+        for name in changed:
+            limit = Artefact._meta.get_field(name).max_length
+            setattr(
+                artefact, name, cleaned(getattr(artefact, name))[:limit] if limit else cleaned(getattr(artefact, name))
+            )
+        if changed:
+            artefact.redacted_at = timezone.now()
+            artefact.save(update_fields=[*changed, "redacted_at"])
+    for version in ArtefactVersion.objects.filter(artefact=artefact):
+        if current is not None and version.number == artefact.version:
+            title = current["title"]
+            fields = {name: current.get(name, value) for name, value in version.fields.items()}
+        else:
+            title = cleaned(version.title)
+            fields = {
+                name: cleaned(value) if isinstance(value, str) else value for name, value in version.fields.items()
+            }
+        note = cleaned(version.note)
+        if (title, fields, note) != (version.title, version.fields, version.note):
+            version.title, version.fields, version.note = title[:160], fields, note[:200]
+            version.save(update_fields=["title", "fields", "note"])
+
+
+def _quoting_artefacts(post: Post) -> list[Artefact]:
+    """Captured learning drafted from ``post``, which may quote its text (a case story from an outcome, a
+    summary from session notes)."""
+    if isinstance(post, PracticeSession):
+        return [post.summary] if post.summary_id else []
+    if isinstance(post, HelpRequest | Advice | Outcome):
+        return list(post.artefacts.all())
+    return []
+
+
 @transaction.atomic
 def privacy_flag_redact(*, flag: PrivacyFlag, actor: User, texts: dict[str, str], now: datetime | None = None) -> None:
     """The facilitator's edited text replaces the post's text everywhere; the post is shown again with a note."""
     now = now or timezone.now()
     _check_reviewer(flag, actor)
     post = flag.post
-    fields = TEXT_FIELDS[type(post)]
+    fields = text_fields(post)
     fragments: list[str] = []
     for field in fields:
         new = texts.get(field, getattr(post, field)).strip()
-        if field in ("title", "situation", "body") and not new:
+        if field in REQUIRED_FIELDS and not new:
             raise ValidationError("The redacted text cannot be empty; replace the identifier instead.")
         fragments += removed_fragments(getattr(post, field), new)
         setattr(post, field, new)
@@ -232,13 +349,23 @@ def privacy_flag_redact(*, flag: PrivacyFlag, actor: User, texts: dict[str, str]
     if post.hidden_reason == PENDING_REASON:
         post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
         update += ["hidden_at", "hidden_by", "hidden_reason"]
+    if isinstance(post, PracticeSession):
+        # Calendars that subscribed to the feed replace the event only when its SEQUENCE rises.
+        post.sequence += 1
+        update += ["sequence"]
     post.save(update_fields=update)
-    _scrub_copies(sorted(set(fragments), key=len, reverse=True), post=post)
+    fragments = sorted(set(fragments), key=len, reverse=True)
+    if isinstance(post, Artefact):
+        _scrub_artefact(post, fragments, current={name: getattr(post, name) for name in fields})
+    for artefact in _quoting_artefacts(post):
+        if fragments:
+            _scrub_artefact(artefact, fragments)
+    _scrub_copies(fragments, post=post)
     reporters = _close(post, state=PrivacyFlag.State.REDACTED, actor=actor, now=now)
     _tell_reporters(
         reporters,
         post,
-        title=f"A facilitator reviewed your privacy concern and redacted the {content_label(post)}",
+        title=f"A facilitator reviewed your privacy concern and redacted the {post_label(post)}",
         actor=actor,
         now=now,
     )
@@ -247,5 +374,5 @@ def privacy_flag_redact(*, flag: PrivacyFlag, actor: User, texts: dict[str, str]
         community=flag.community,
         actor=actor,
         action="practice.privacy.redact",
-        summary=f"{actor} redacted a {content_label(post)} after a privacy concern",
+        summary=f"{actor} redacted a {post_label(post)} after a privacy concern",
     )
