@@ -107,7 +107,7 @@ def post_anchor(obj: Post) -> str:
     if isinstance(obj, DiscussionComment):
         return f"comment-{obj.pk}"
     if isinstance(obj, AdviceResponse):
-        return f"advice-{obj.advice_id}"
+        return f"response-{obj.pk}"
     if isinstance(obj, Outcome):
         return "outcome"
     return ""
