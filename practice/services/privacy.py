@@ -121,6 +121,14 @@ def post_url(post: Post) -> str:
     return _request_url(request, post_anchor(post))
 
 
+def _calendar_change(post: Post) -> list[str]:
+    """A session's calendar entry changes with its words: calendars replace an event only when SEQUENCE rises."""
+    if not isinstance(post, PracticeSession):
+        return []
+    post.sequence += 1
+    return ["sequence"]
+
+
 def flags_for(obj: Post):
     return PrivacyFlag.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
 
@@ -154,7 +162,7 @@ def privacy_flag_create(
         return flags_for(post).get(reporter=reporter, state=PrivacyFlag.State.OPEN)
     if not post.is_hidden:
         post.hidden_at, post.hidden_by, post.hidden_reason = now, None, PENDING_REASON
-        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", *_calendar_change(post)])
     label = post_label(post)
     notify(
         recipients=_facilitators(community),
@@ -209,7 +217,7 @@ def privacy_flag_restore(*, flag: PrivacyFlag, actor: User, now: datetime | None
     post = flag.post
     if post.hidden_reason == PENDING_REASON:
         post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
-        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", *_calendar_change(post)])
     reporters = _close(post, state=PrivacyFlag.State.RESTORED, actor=actor, now=now)
     _tell_reporters(
         reporters,
@@ -349,10 +357,7 @@ def privacy_flag_redact(*, flag: PrivacyFlag, actor: User, texts: dict[str, str]
     if post.hidden_reason == PENDING_REASON:
         post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
         update += ["hidden_at", "hidden_by", "hidden_reason"]
-    if isinstance(post, PracticeSession):
-        # Calendars that subscribed to the feed replace the event only when its SEQUENCE rises.
-        post.sequence += 1
-        update += ["sequence"]
+    update += _calendar_change(post)
     post.save(update_fields=update)
     fragments = sorted(set(fragments), key=len, reverse=True)
     if isinstance(post, Artefact):
