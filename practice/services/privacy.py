@@ -260,7 +260,7 @@ def _scrub_copies(fragments: list[str], *, post: Post) -> None:
     quoting = Q()
     for fragment in fragments:
         quoting |= Q(subject__contains=fragment) | Q(body_text__contains=fragment) | Q(body_html__contains=fragment)
-        quoting |= Q(context__icontains=fragment)
+        quoting |= Q(context__icontains=fragment) | Q(alternatives__icontains=fragment)
     # Sent rows too: the copy kept here is rewritten (the delivered email itself cannot be recalled).
     for email in OutboundEmail.objects.filter(quoting):
         email.subject = _scrub(email.subject, fragments)
