@@ -8,18 +8,17 @@ them), the activity log, and the stored raw message of an email reply (erased). 
 from __future__ import annotations
 
 import difflib
-import json
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from childsys.lib import phi
 from childsys.lib.ratelimit import Rate
 from communities.models import ActivityLog, Category, Community, Membership, Notification, OutboundEmail, User
+from communities.services import copies
 from communities.services.community import activity_record
 from communities.services.notify import notify
 from practice.models import (
@@ -249,37 +248,20 @@ def _scrub(text: str, fragments: list[str]) -> str:
     return text
 
 
-def _scrub_json(value, fragments: list[str]):
-    return json.loads(_scrub(json.dumps(value, ensure_ascii=False), [json.dumps(f)[1:-1] for f in fragments]))
+# The copies that may quote a post's text (never the addresses or headers: a removed word could be part of one).
+QUOTING_COPIES = {
+    OutboundEmail: ("subject", "body_text", "body_html", "context", "alternatives"),
+    Notification: ("title", "body"),
+    ActivityLog: ("summary",),
+}
 
 
 def _scrub_copies(fragments: list[str], *, post: Post) -> None:
     """Replace the removed text in every other row that may quote it."""
     if not fragments:
         return
-    quoting = Q()
-    for fragment in fragments:
-        quoting |= Q(subject__contains=fragment) | Q(body_text__contains=fragment) | Q(body_html__contains=fragment)
-        quoting |= Q(context__icontains=fragment) | Q(alternatives__icontains=fragment)
-    # Sent rows too: the copy kept here is rewritten (the delivered email itself cannot be recalled).
-    for email in OutboundEmail.objects.filter(quoting):
-        email.subject = _scrub(email.subject, fragments)
-        email.body_text = _scrub(email.body_text, fragments)
-        email.body_html = _scrub(email.body_html, fragments)
-        email.context = _scrub_json(email.context, fragments)
-        email.alternatives = _scrub_json(email.alternatives, fragments)
-        email.save(update_fields=["subject", "body_text", "body_html", "context", "alternatives"])
-    in_notifications = Q()
-    in_log = Q()
-    for fragment in fragments:
-        in_notifications |= Q(title__contains=fragment) | Q(body__contains=fragment)
-        in_log |= Q(summary__contains=fragment)
-    for note in Notification.objects.filter(in_notifications):
-        note.title, note.body = _scrub(note.title, fragments)[:200], _scrub(note.body, fragments)
-        note.save(update_fields=["title", "body"])
-    for entry in ActivityLog.objects.filter(in_log):
-        entry.summary = _scrub(entry.summary, fragments)[:300]
-        entry.save(update_fields=["summary"])
+    # Sent emails too: the copy kept here is rewritten (the delivered email itself cannot be recalled).
+    copies.rewrite_copies(QUOTING_COPIES, words=fragments, rewrite=lambda text: _scrub(text, fragments))
     # An emailed reply keeps its raw message for diagnosis; a redacted one is erased rather than rewritten
     # (the MIME parts may be encoded, so the text could survive a search and replace).
     if isinstance(post, Advice):
