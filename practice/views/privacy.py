@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 
 from childsys.lib import phi
 from communities.access import CommunityAccess, community_for_member
@@ -113,7 +114,9 @@ def privacy_review(request: HttpRequest, slug: str, flag_pk: int) -> HttpRespons
     flag = get_object_or_404(PrivacyFlag.objects.select_related("reporter"), pk=flag_pk, community=access.community)
     post = flag.post
     texts = {name: getattr(post, name) for name in services.text_fields(post)}
-    form = RedactionForm(request.POST if request.POST.get("action") == "redact" else None, fields=texts)
+    labels = {name: capfirst(type(post)._meta.get_field(name).verbose_name) for name in texts}
+    data = request.POST if request.POST.get("action") == "redact" else None
+    form = RedactionForm(data, fields=texts, labels=labels)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "restore":
@@ -134,7 +137,7 @@ def privacy_review(request: HttpRequest, slug: str, flag_pk: int) -> HttpRespons
         "post": post,
         "what": services.post_label(post),
         "post_url": _post_url(post),
-        "marked": [(name, _marked(value, patterns)) for name, value in texts.items()],
+        "marked": [(labels[name], _marked(value, patterns)) for name, value in texts.items()],
         "form": form,
     }
     return render(request, "practice/privacy/review.html", context)
