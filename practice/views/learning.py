@@ -138,6 +138,8 @@ def learning_version_restore(request: HttpRequest, slug: str, pk: int, version_p
     version = get_object_or_404(artefact.versions, pk=version_pk)
     if not services.may_edit_artefact(artefact, request.user, curator=access.is_core):
         raise PermissionDenied
+    if artefact.is_hidden and not access.is_facilitator:
+        raise PermissionDenied  # hidden pending a privacy review
     try:
         services.artefact_restore(artefact=artefact, version=version, editor=request.user)
     except ValidationError as exc:

@@ -273,6 +273,7 @@ def session_write_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """ "Write up as summary": a draft Summary / highlights from the notes, to edit and publish in Learning."""
     access = community_for_member(request, slug, Role.CORE)
     session = _get_session(access, pk)
+    _check_not_hidden(access, session)
     try:
         artefact = services.summary_write_up(session=session, actor=request.user)
     except ValidationError as exc:

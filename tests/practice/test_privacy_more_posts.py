@@ -229,3 +229,21 @@ def test_permissions_per_persona(kind, make, as_user, newcomer, member, outsider
     assert flag.state == "open"
     page = as_user(facilitator).get(review_url(flag)).content.decode()
     assert f"<mark>{SECRET}</mark>" in page
+
+
+def test_core_members_cannot_open_a_hidden_post_to_edit_or_copy_it(make, as_user, newcomer, core, facilitator):
+    artefact = make("learning")
+    flag_it(as_user, newcomer, artefact)
+    slug = artefact.post.community.slug
+    edit = reverse("practice:learning-edit", kwargs={"slug": slug, "pk": artefact.post.pk})
+    assert as_user(core).get(edit).status_code == 403
+    assert as_user(facilitator).get(edit).status_code == 200
+    PrivacyFlag.objects.all().delete()
+    session = make("session")
+    flag_it(as_user, newcomer, session)
+    for name in ("practice:session-edit", "practice:session-attendance"):
+        url = reverse(name, kwargs={"slug": slug, "pk": session.post.pk})
+        assert as_user(core).get(url).status_code == 403
+        assert as_user(facilitator).get(url).status_code == 200
+    write_up = reverse("practice:session-write-up", kwargs={"slug": slug, "pk": session.post.pk})
+    assert as_user(core).post(write_up).status_code == 403
