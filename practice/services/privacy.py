@@ -63,16 +63,6 @@ TEXT_FIELDS: dict[type, tuple[str, ...]] = {
 REQUIRED_FIELDS = frozenset({"title", "situation", "body"})
 # A removed fragment shorter than this is not searched for elsewhere (it would match ordinary words).
 MIN_FRAGMENT = 4
-# The URL segment of each kind of post on the report URL: /c/<slug>/privacy/report/<segment>/<pk>/.
-POST_TYPES: dict[str, type] = {
-    "request": HelpRequest,
-    "advice": Advice,
-    "comment": DiscussionComment,
-    "response": AdviceResponse,
-    "outcome": Outcome,
-    "learning": Artefact,
-    "session": PracticeSession,
-}
 LABELS: dict[type, str] = {
     AdviceResponse: "note on advice",
     Outcome: "reported outcome",
@@ -270,30 +260,34 @@ def _scrub_copies(fragments: list[str], *, post: Post) -> None:
         InboundEmail.objects.filter(comment=post).update(raw=b"", subject="")
 
 
-def _scrub_artefact(artefact: Artefact, fragments: list[str], *, current: dict[str, str] | None = None) -> None:
+def _scrub_artefact(
+    artefact: Artefact, fragments: list[str], *, now: datetime, current: dict[str, str] | None = None
+) -> None:
     """Rewrite an artefact's text and every one of its versions (its history), not only the latest.
 
-    ``current`` is the redacted text of the artefact itself: the latest version takes it as it is. Older
-    versions, and artefacts that quote another post, lose the removed fragments and whatever the detectors
-    find in them (an identifier an earlier edit had already taken out of the current text).
+    ``current``: the redacted text of the artefact itself. The latest version takes it as it is; older versions
+    lose the removed fragments and whatever the detectors find in them (an identifier an earlier edit had
+    already taken out of the current text). Without ``current`` the artefact quotes another post (a case story
+    from an outcome): it and its versions lose the removed fragments.
     """
     patterns = phi.mrn_patterns()
 
     def cleaned(text: str) -> str:
-        found = [f.value for f in phi.find_identifiers(text, extra_mrn_patterns=patterns)]
-        return _scrub(text, sorted({*fragments, *(f for f in found if len(f) >= MIN_FRAGMENT)}, key=len, reverse=True))
+        found = set(fragments)
+        if current is not None:
+            found |= {f.value for f in phi.find_identifiers(text, extra_mrn_patterns=patterns)}
+        return _scrub(text, sorted((f for f in found if len(f) >= MIN_FRAGMENT), key=len, reverse=True))
 
     if current is None:
-        changed = [
-            name for name in ("title", *ALL_TEXT_FIELDS) if cleaned(getattr(artefact, name)) != getattr(artefact, name)
-        ]
-        for name in changed:
-            limit = Artefact._meta.get_field(name).max_length
-            setattr(
-                artefact, name, cleaned(getattr(artefact, name))[:limit] if limit else cleaned(getattr(artefact, name))
-            )
+        changed = {}
+        for name in ("title", *ALL_TEXT_FIELDS):
+            value = cleaned(getattr(artefact, name))
+            if value != getattr(artefact, name):
+                changed[name] = value[: Artefact._meta.get_field(name).max_length or None]
         if changed:
-            artefact.redacted_at = timezone.now()
+            for name, value in changed.items():
+                setattr(artefact, name, value)
+            artefact.redacted_at = now
             artefact.save(update_fields=[*changed, "redacted_at"])
     for version in ArtefactVersion.objects.filter(artefact=artefact):
         if current is not None and version.number == artefact.version:
@@ -301,9 +295,7 @@ def _scrub_artefact(artefact: Artefact, fragments: list[str], *, current: dict[s
             fields = {name: current.get(name, value) for name, value in version.fields.items()}
         else:
             title = cleaned(version.title)
-            fields = {
-                name: cleaned(value) if isinstance(value, str) else value for name, value in version.fields.items()
-            }
+            fields = {name: cleaned(v) if isinstance(v, str) else v for name, v in version.fields.items()}
         note = cleaned(version.note)
         if (title, fields, note) != (version.title, version.fields, version.note):
             version.title, version.fields, version.note = title[:160], fields, note[:200]
@@ -343,10 +335,10 @@ def privacy_flag_redact(*, flag: PrivacyFlag, actor: User, texts: dict[str, str]
     post.save(update_fields=update)
     fragments = sorted(set(fragments), key=len, reverse=True)
     if isinstance(post, Artefact):
-        _scrub_artefact(post, fragments, current={name: getattr(post, name) for name in fields})
+        _scrub_artefact(post, fragments, now=now, current={name: getattr(post, name) for name in fields})
     for artefact in _quoting_artefacts(post):
         if fragments:
-            _scrub_artefact(artefact, fragments)
+            _scrub_artefact(artefact, fragments, now=now)
     _scrub_copies(fragments, post=post)
     reporters = _close(post, state=PrivacyFlag.State.REDACTED, actor=actor, now=now)
     _tell_reporters(

@@ -46,7 +46,16 @@ def make(post_request, community, member, core, facilitator):
                 url = reverse("practice:request-response-privacy-report", kwargs={"slug": slug, "post_pk": response.pk})
                 return Case(response, hr.get_absolute_url(), url, {"note": REDACTED})
             services.advice_respond(advice=advice, author=member, kind="try")
-            outcome = loops.outcome_record(help_request=hr, author=member, result="resolved", what_worked=BODY)
+            # Shared as learning: the drafted case story quotes it (a copy redaction must reach too).
+            outcome = loops.outcome_record(
+                help_request=hr,
+                author=member,
+                result="resolved",
+                what_worked=BODY,
+                share_as_learning=True,
+                share_kind="case_story",
+            )
+            assert Artefact.objects.filter(source_outcomes=outcome, what_we_did__contains=SECRET).exists()
             url = reverse("practice:request-outcome-privacy-report", kwargs={"slug": slug, "post_pk": outcome.pk})
             data = {"what_worked": REDACTED, "what_didnt": "", "do_differently": ""}
             return Case(outcome, hr.get_absolute_url(), url, data)
