@@ -1,8 +1,11 @@
 """Privacy concerns about posts: a member flags, the post is hidden at once, a facilitator restores or redacts.
 
-Redaction replaces the text wherever the portal keeps a copy: the post itself (the search reads the live
-columns, so its results follow), unsent outbox emails, inbox notifications (and so the digests built from
-them), the activity log, and the stored raw message of an email reply (erased). Sent emails cannot be recalled.
+Any member-written post can be reported: requests, advice, discussion messages, notes on advice, outcomes,
+captured learning and practice sessions. Redaction replaces the text wherever the portal keeps a copy: the post
+itself (the search reads the live columns, so its results follow), every version of an artefact, learning
+drafted from the post, outbox emails, inbox notifications (and so the digests built from them), the activity log
+(``communities.services.copies``), and the stored raw message of an email reply (erased). Sent emails cannot be
+recalled.
 """
 
 from __future__ import annotations
