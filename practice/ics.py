@@ -37,6 +37,9 @@ def _organizer(session) -> icalendar.vCalAddress:
     return address
 
 
+HIDDEN_TITLE = "Hidden pending a privacy review"
+
+
 def _event(session, *, now: datetime, attendee: User | None = None, answer: str | None = None) -> icalendar.Event:
     tz = session.community.tzinfo
     event = icalendar.Event()
@@ -45,10 +48,14 @@ def _event(session, *, now: datetime, attendee: User | None = None, answer: str 
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
-    event.add("summary", f"{session.title} ({session.community.name})")
+    # Hidden pending a privacy review: the meeting stays in calendars, its words do not (feeds are read by
+    # calendar servers, with no facilitator to show them to).
+    title = HIDDEN_TITLE if session.is_hidden else session.title
+    event.add("summary", f"{title} ({session.community.name})")
     url = absolute_url(session.get_absolute_url())
     event.add("url", url)
-    description = "\n\n".join(p for p in (session.get_kind_display(), session.description.strip(), url) if p)
+    text = "" if session.is_hidden else session.description.strip()
+    description = "\n\n".join(p for p in (session.get_kind_display(), text, url) if p)
     event.add("description", description)
     location = ", ".join(p for p in (session.place, session.online_url) if p)
     if location:

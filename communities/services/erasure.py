@@ -32,6 +32,7 @@ from communities.models import (
     VisionStance,
 )
 from communities.personal_data import REGISTRY, Erase
+from communities.services import copies
 
 FORMER_MEMBER = "Former member"
 
@@ -43,12 +44,10 @@ def account_erase(*, user: User) -> None:
     for holding in REGISTRY:
         if holding.erase is Erase.DELETE:
             apps.get_model(holding.model).objects.filter(**{holding.field: user}).delete()
-    for log in ActivityLog.objects.filter(actor=user):
-        summary = _replaced(log.summary, names)[: ActivityLog._meta.get_field("summary").max_length]
-        if summary != log.summary:
-            log.summary = summary
-            log.save(update_fields=["summary"])
-    _scrub_copies(names)
+    if names is not None:
+        rewrite = _former_member(names)
+        copies.rewrite_rows(ActivityLog.objects.filter(actor=user), ("summary",), words=names.words, rewrite=rewrite)
+        copies.rewrite_copies(_COPIES, words=names.words, rewrite=rewrite)
     for session in Session.objects.all().iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
@@ -89,30 +88,11 @@ class _Words:
         return self._pattern.sub(replacement, text)
 
 
-def _replaced(value, names: _Words | None):
-    if names is None or value in (None, "", [], {}):
-        return value
-    if isinstance(value, str):
-        return names.sub(FORMER_MEMBER, value)
-    return json.loads(_replaced(json.dumps(value, ensure_ascii=False), names))
+def _former_member(names: _Words):
+    def rewrite(text: str) -> str:
+        return names.sub(FORMER_MEMBER, text)
 
-
-def _scrub_copies(names: _Words | None) -> None:
-    if names is None:
-        return
-    for model, fields in _COPIES.items():
-        texts = {f"_{f}_text": Cast(f, TextField()) for f in fields}
-        rows = model.objects.annotate(**texts).filter(
-            reduce(operator.or_, (Q(**{f"{t}__contains": w}) for t in texts for w in names.words))
-        )
-        for row in rows.iterator():
-            changed = [f for f in fields if _replaced(getattr(row, f), names) != getattr(row, f)]
-            for field in changed:
-                value = _replaced(getattr(row, field), names)
-                limit = model._meta.get_field(field).max_length  # "Former member" may be longer than a name
-                setattr(row, field, value[:limit] if limit else value)
-            if changed:
-                row.save(update_fields=changed)
+    return rewrite
 
 
 class SoleSponsor(Exception):

@@ -222,13 +222,17 @@ class PrivacyReportForm(forms.Form):
 class RedactionForm(forms.Form):
     """The facilitator's edited text for each of a post's text fields, prefilled with the current words."""
 
-    def __init__(self, *args, fields: dict[str, str], **kwargs):
+    def __init__(self, *args, fields: dict[str, str], labels: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        labels = labels or {}
         self.fields["action"] = forms.CharField(widget=forms.HiddenInput, initial="redact")
         for name, value in fields.items():
-            widget = forms.TextInput if name == "title" else forms.Textarea(attrs={"rows": 6})
+            widget = forms.TextInput if name in ("title", "period") else forms.Textarea(attrs={"rows": 6})
             self.fields[name] = forms.CharField(
-                label=name.replace("_", " ").capitalize(), initial=value, required=name != "tried", widget=widget
+                label=labels.get(name) or name.replace("_", " ").capitalize(),
+                initial=value,
+                required=name in ("title", "situation", "body"),
+                widget=widget,
             )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Redact: replace the text everywhere"))

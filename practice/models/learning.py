@@ -12,10 +12,10 @@ from django.utils import timezone
 from communities.models import Community, Tag
 
 from .loops import Outcome
-from .requests import ANONYMOUS_NAME, Advice, HelpRequest
+from .requests import ANONYMOUS_NAME, Advice, HelpRequest, Moderated
 
 
-class Artefact(models.Model):
+class Artefact(Moderated):
     """One piece of the community's memory. A draft until a facilitator or core member publishes it.
 
     Every kind has its own text fields (:data:`KIND_FIELDS`); all are Markdown except ``period``.

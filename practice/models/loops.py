@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communities.models import Community
 
-from .requests import Advice, HelpRequest
+from .requests import Advice, HelpRequest, Moderated
 
 # "Too early to tell" postpones the follow-up by the community's reminder interval, at most this often.
 MAX_POSTPONEMENTS = 3
@@ -106,7 +106,7 @@ class FollowUpReminder(models.Model):
         return f"Reminder {self.number} of follow-up {self.follow_up_id}"
 
 
-class Outcome(models.Model):
+class Outcome(Moderated):
     """How the advice turned out, reported by the asker: one per request, and it closes the loop.
 
     ``Result.TOO_EARLY`` is offered on the form but is not an outcome: it postpones the follow-up

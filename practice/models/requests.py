@@ -184,7 +184,7 @@ class Advice(Authored):
         return f"Advice by {self.author} on {self.request_id}"
 
 
-class AdviceResponse(models.Model):
+class AdviceResponse(Moderated):
     """The asker's answer to one piece of advice: "I'll try this", "I see it differently", "Thanks".
 
     The learning loop (follow-ups and outcomes) hangs off the ``TRY`` response.

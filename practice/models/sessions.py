@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from communities.models import Community, Tag
 
-from .requests import HelpRequest
+from .requests import HelpRequest, Moderated
 
 MAX_OCCURRENCES = 52
 
@@ -24,7 +24,7 @@ def _new_uid() -> str:
     return uuid.uuid4().hex
 
 
-class PracticeSession(models.Model):
+class PracticeSession(Moderated):
     """One meeting, or a weekly/monthly series of them (an RFC 5545 RRULE with exceptions)."""
 
     class Kind(models.TextChoices):

@@ -79,6 +79,15 @@ def visible_artefacts(community: Community, user: User | None, *, can_see_drafts
     return qs.filter(Q(status=PUBLISHED) | mine)
 
 
+def listed_artefacts(
+    community: Community, user: User | None, *, can_see_drafts: bool, show_hidden: bool = False
+) -> QuerySet[Artefact]:
+    """What lists and searches show: :func:`visible_artefacts` less those hidden pending a privacy review,
+    unless the viewer moderates (facilitators and sponsors see them, marked)."""
+    qs = visible_artefacts(community, user, can_see_drafts=can_see_drafts)
+    return qs if show_hidden else qs.filter(hidden_at__isnull=True)
+
+
 # --- search ------------------------------------------------------------------------------------
 
 
@@ -103,9 +112,10 @@ def artefact_list(
     tag: Tag | None = None,
     search: str = "",
     drafts_only: bool = False,
+    show_hidden: bool = False,
 ) -> QuerySet[Artefact]:
     """The list page (and its search): newest first, or by rank when searching on PostgreSQL."""
-    qs = visible_artefacts(community, user, can_see_drafts=can_see_drafts)
+    qs = listed_artefacts(community, user, can_see_drafts=can_see_drafts, show_hidden=show_hidden)
     if kind in KIND_FIELDS:
         qs = qs.filter(kind=kind)
     if tag is not None:
@@ -191,12 +201,16 @@ class HandbookChapter:
     artefacts: list[Artefact]
 
 
-def handbook(*, community: Community, kind: str = "", tag: Tag | None = None) -> list[HandbookChapter]:
+def handbook(
+    *, community: Community, kind: str = "", tag: Tag | None = None, show_hidden: bool = False
+) -> list[HandbookChapter]:
     """Published artefacts grouped by kind, in the order of :class:`Artefact.Kind` (three queries).
 
     All of them, or one kind's (a chapter), or those with one tag (a topic), or both.
     """
     qs = Artefact.objects.filter(community=community, status=PUBLISHED)
+    if not show_hidden:
+        qs = qs.filter(hidden_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
     if tag is not None:
@@ -230,7 +244,7 @@ def request_suggestions(*, community: Community, text: str, limit: int = 5) -> S
     terms = search.terms(text, stopwords=STOPWORDS)
     if not terms:
         return Suggestions()
-    artefacts = Artefact.objects.filter(community=community, status=PUBLISHED)
+    artefacts = Artefact.objects.filter(community=community, status=PUBLISHED, hidden_at__isnull=True)
     requests = HelpRequest.objects.filter(
         community=community,
         status__in=(HelpRequest.Status.RESOLVED, HelpRequest.Status.CLOSED),
@@ -247,10 +261,11 @@ def request_suggestions(*, community: Community, text: str, limit: int = 5) -> S
 # --- the newcomer path ---------------------------------------------------------------------------
 
 
-def newcomer_path(*, community: Community, user: User | None) -> list[NewcomerPathItem]:
+def newcomer_path(*, community: Community, user: User | None, show_hidden: bool = False) -> list[NewcomerPathItem]:
     """The "start here" list in order, published artefacts only, each with ``is_read`` for ``user`` (one query)."""
     qs = (
         NewcomerPathItem.objects.filter(community=community, artefact__status=PUBLISHED)
+        .filter(Q() if show_hidden else Q(artefact__hidden_at__isnull=True))
         .select_related("artefact")
         .order_by("position", "id")
     )

@@ -78,13 +78,15 @@ class Stories:
 
 
 def story_outcomes(community: Community) -> QuerySet[Outcome]:
-    """Outcomes that may appear as stories: resolved or partly, the asker opted in, the request not
-    hidden by a facilitator. A withdrawn consent (``story_consent=False``) removes the story."""
+    """Outcomes that may appear as stories: resolved or partly, the asker opted in, neither the request nor
+    the outcome hidden (by a facilitator, or pending a privacy review).
+    A withdrawn consent (``story_consent=False``) removes the story."""
     return Outcome.objects.filter(
         community=community,
         story_consent=True,
         result__in=STORY_RESULTS,
         request__hidden_at__isnull=True,
+        hidden_at__isnull=True,
     )
 
 

@@ -535,7 +535,11 @@ def digest_new_learning(*, user: User, communities: list[Community], since: date
 
     artefacts = list(
         Artefact.objects.filter(
-            community__in=communities, status=Artefact.Status.PUBLISHED, published_at__gte=since, published_at__lte=now
+            community__in=communities,
+            status=Artefact.Status.PUBLISHED,
+            published_at__gte=since,
+            published_at__lte=now,
+            hidden_at__isnull=True,  # hidden pending a privacy review: not sent out
         )
         .select_related("community")
         .order_by("-published_at", "-id")[:10]

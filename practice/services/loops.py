@@ -624,7 +624,11 @@ def digest_closed_loops(*, user: User, communities: list[Community], since: date
     """Loops closed in the week, with their outcomes (one query)."""
     outcomes = list(
         Outcome.objects.filter(
-            community__in=communities, recorded_at__gte=since, recorded_at__lte=now, request__hidden_at__isnull=True
+            community__in=communities,
+            recorded_at__gte=since,
+            recorded_at__lte=now,
+            request__hidden_at__isnull=True,
+            hidden_at__isnull=True,  # an outcome hidden pending a privacy review is not quoted
         )
         .exclude(author=user)
         .select_related("request__community", "author")

@@ -6,7 +6,7 @@ from django import template
 from django.db.models import Q
 
 from practice.models import HelpRequest, Outcome
-from practice.selectors.learning import visible_artefacts
+from practice.selectors.learning import listed_artefacts
 
 register = template.Library()
 
@@ -17,7 +17,9 @@ def request_learning(context, help_request: HelpRequest) -> dict:
     access = context["access"]
     request = context["request"]
     artefacts = list(
-        visible_artefacts(access.community, request.user, can_see_drafts=access.is_core)
+        listed_artefacts(
+            access.community, request.user, can_see_drafts=access.is_core, show_hidden=access.is_facilitator
+        )
         .filter(Q(source_requests=help_request) | Q(source_outcomes__request=help_request))
         .distinct()
         .order_by("-published_at", "-id")

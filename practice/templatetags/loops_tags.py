@@ -25,6 +25,7 @@ def request_loop_section(context, help_request) -> dict:
         "help_request": help_request,
         "community": community,
         "user": user,
+        "show_hidden": context.get("show_hidden", False),
         "is_asker": help_request.author_id == user.pk,
         "helped": helped,
         "my_advice_helped": any(a.author_id == user.pk for a in helped),

@@ -69,6 +69,7 @@ def learning_list(request: HttpRequest, slug: str) -> HttpResponse:
         tag=tag,
         search=search,
         drafts_only=drafts_only,
+        show_hidden=access.is_facilitator,
     )
     page = Paginator(artefacts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = _context(
@@ -81,6 +82,7 @@ def learning_list(request: HttpRequest, slug: str) -> HttpResponse:
         search=search,
         drafts_only=drafts_only,
         path=selectors.newcomer_path(community=community, user=request.user),
+        show_hidden=access.is_facilitator,
     )
     return render(request, "practice/learning/list.html", context)
 
@@ -99,6 +101,7 @@ def learning_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         artefact=artefact,
         can_edit=access.is_core or (is_author and not artefact.is_published),
         unpublish_form=UnpublishForm(),
+        show_hidden=access.is_facilitator,
         on_path=NewcomerPathItem.objects.filter(artefact=artefact).exists(),
     )
     return render(request, "practice/learning/detail.html", context)
@@ -109,6 +112,9 @@ def learning_version(request: HttpRequest, slug: str, pk: int, version_pk: int) 
     access = community_for_member(request, slug)
     artefact = _get_artefact(request, access, pk)
     version = get_object_or_404(artefact.versions.select_related("author"), pk=version_pk)
+    if artefact.is_hidden and not access.is_facilitator:
+        # Its history holds the same text: hidden too until the privacy review.
+        return render(request, "practice/learning/detail.html", _context(access, artefact=artefact, show_hidden=False))
     parts = [(name, label, version.fields.get(name, "")) for name, label in KIND_FIELDS[version.kind]]
     previous, changes = selectors.version_changes(version)
     context = _context(
@@ -132,6 +138,8 @@ def learning_version_restore(request: HttpRequest, slug: str, pk: int, version_p
     version = get_object_or_404(artefact.versions, pk=version_pk)
     if not services.may_edit_artefact(artefact, request.user, curator=access.is_core):
         raise PermissionDenied
+    if artefact.is_hidden and not access.is_facilitator:
+        raise PermissionDenied  # hidden pending a privacy review
     try:
         services.artefact_restore(artefact=artefact, version=version, editor=request.user)
     except ValidationError as exc:
@@ -199,6 +207,8 @@ def learning_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     artefact = _get_artefact(request, access, pk)
     if not services.may_edit_artefact(artefact, request.user, curator=access.is_core):
         raise PermissionDenied
+    if artefact.is_hidden and not access.is_facilitator:
+        raise PermissionDenied  # hidden pending a privacy review: only the facilitators read its text
     initial = {
         "title": artefact.title,
         "tags": list(artefact.tags.values_list("pk", flat=True)),
@@ -330,7 +340,8 @@ def learning_handbook(request: HttpRequest, slug: str) -> HttpResponse:
     tag = next((t for t in tags if t.slug == request.GET.get("tag")), None)
     context = _context(
         access,
-        chapters=selectors.handbook(community=access.community, kind=kind, tag=tag),
+        chapters=selectors.handbook(community=access.community, kind=kind, tag=tag, show_hidden=access.is_facilitator),
+        show_hidden=access.is_facilitator,
         kinds=Artefact.Kind.choices,
         kind=kind,
         kind_label=Artefact.Kind(kind).label if kind else "",
@@ -352,7 +363,8 @@ def learning_path(request: HttpRequest, slug: str) -> HttpResponse:
     total, progress = selectors.newcomer_progress(community=community)
     context = _context(
         access,
-        path=selectors.newcomer_path(community=community, user=None),
+        path=selectors.newcomer_path(community=community, user=None, show_hidden=access.is_facilitator),
+        show_hidden=access.is_facilitator,
         add_form=PathAddForm(community=community),
         total=total,
         progress=progress,

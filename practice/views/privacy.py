@@ -7,19 +7,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 
 from childsys.lib import phi
 from communities.access import CommunityAccess, community_for_member
 from communities.models import Role
 from practice.forms.requests import PrivacyReportForm, RedactionForm
-from practice.models import Advice, DiscussionComment, HelpRequest, PrivacyFlag
+from practice.models import (
+    Advice,
+    AdviceResponse,
+    DiscussionComment,
+    HelpRequest,
+    Outcome,
+    PracticeSession,
+    PrivacyFlag,
+)
+from practice.selectors import learning as learning_selectors
 from practice.selectors import privacy as selectors
 from practice.services import privacy as services
-from practice.services.requests import _request_of, _request_url, content_label
 from practice.views.requests import _error_text, _rate_limited
 
 
-def _get_post(access: CommunityAccess, post_type: str, pk: int):
+def _get_post(request: HttpRequest, access: CommunityAccess, post_type: str, pk: int):
     """The post in this community, or 404 (whether missing or elsewhere)."""
     community = access.community
     if post_type == "request":
@@ -31,17 +40,30 @@ def _get_post(access: CommunityAccess, post_type: str, pk: int):
     if post_type == "comment":
         qs = DiscussionComment.objects.select_related("advice__request__community")
         return get_object_or_404(qs, pk=pk, advice__request__community=community)
+    if post_type == "response":
+        qs = AdviceResponse.objects.select_related("request__community").exclude(note="")
+        return get_object_or_404(qs, pk=pk, request__community=community)
+    if post_type == "outcome":
+        return get_object_or_404(
+            Outcome.objects.select_related("community", "request__community"), pk=pk, community=community
+        )
+    if post_type == "learning":
+        # Only what the member can read: a draft is reported by its authors or curators, who see it.
+        visible = learning_selectors.visible_artefacts(community, request.user, can_see_drafts=access.is_core)
+        return get_object_or_404(visible.select_related("community"), pk=pk)
+    if post_type == "session":
+        return get_object_or_404(PracticeSession.objects.select_related("community"), pk=pk, community=community)
     raise Http404
 
 
 def _post_url(post) -> str:
-    return _request_url(_request_of(post), services.post_anchor(post))
+    return services.post_url(post)
 
 
 @login_required
 def privacy_report(request: HttpRequest, slug: str, post_type: str, post_pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
-    post = _get_post(access, post_type, post_pk)
+    post = _get_post(request, access, post_type, post_pk)
     form = PrivacyReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         limited = _rate_limited(request, "practice.privacy", services.FLAG_RATE)
@@ -60,8 +82,8 @@ def privacy_report(request: HttpRequest, slug: str, post_type: str, post_pk: int
         "community": access.community,
         "form": form,
         "post": post,
-        "what": content_label(post),
-        "help_request": _request_of(post),
+        "what": services.post_label(post),
+        "post_url": _post_url(post),
     }
     return render(request, "practice/privacy/report.html", context)
 
@@ -91,8 +113,10 @@ def privacy_review(request: HttpRequest, slug: str, flag_pk: int) -> HttpRespons
     access = community_for_member(request, slug, Role.FACILITATOR)
     flag = get_object_or_404(PrivacyFlag.objects.select_related("reporter"), pk=flag_pk, community=access.community)
     post = flag.post
-    texts = {name: getattr(post, name) for name in services.TEXT_FIELDS[type(post)]}
-    form = RedactionForm(request.POST if request.POST.get("action") == "redact" else None, fields=texts)
+    texts = {name: getattr(post, name) for name in services.text_fields(post)}
+    labels = {name: capfirst(type(post)._meta.get_field(name).verbose_name) for name in texts}
+    data = request.POST if request.POST.get("action") == "redact" else None
+    form = RedactionForm(data, fields=texts, labels=labels)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "restore":
@@ -111,9 +135,9 @@ def privacy_review(request: HttpRequest, slug: str, flag_pk: int) -> HttpRespons
         "community": access.community,
         "flag": flag,
         "post": post,
-        "what": content_label(post),
+        "what": services.post_label(post),
         "post_url": _post_url(post),
-        "marked": [(name, _marked(value, patterns)) for name, value in texts.items()],
+        "marked": [(labels[name], _marked(value, patterns)) for name, value in texts.items()],
         "form": form,
     }
     return render(request, "practice/privacy/review.html", context)

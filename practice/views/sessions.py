@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,6 +40,12 @@ def _get_session(access: CommunityAccess, pk: int) -> PracticeSession:
     )
 
 
+def _check_not_hidden(access: CommunityAccess, session: PracticeSession) -> None:
+    """The forms show the session's words: hidden pending a privacy review, only facilitators open them."""
+    if session.is_hidden and not access.is_facilitator:
+        raise PermissionDenied
+
+
 def _context(access: CommunityAccess, **extra) -> dict:
     session = extra.get("session")
     held = session is not None and selectors.session_held(session, timezone.now())
@@ -48,6 +54,8 @@ def _context(access: CommunityAccess, **extra) -> dict:
         "community": access.community,
         "may_schedule": services.may_schedule(access),
         "session_held": held,
+        # Facilitators and sponsors see a session hidden pending a privacy review (marked); others do not.
+        "show_hidden": access.is_facilitator,
         **extra,
     }
 
@@ -102,6 +110,7 @@ def session_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def session_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug, Role.CORE)
     session = _get_session(access, pk)
+    _check_not_hidden(access, session)
     if session.is_cancelled:
         messages.info(request, "This session was cancelled; schedule a new one instead.")
         return redirect(session)
@@ -178,6 +187,7 @@ def session_attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     """After the session: who attended (from the RSVPs, plus walk-ins) and the notes."""
     access = community_for_member(request, slug, Role.CORE)
     session = _get_session(access, pk)
+    _check_not_hidden(access, session)
     recorded = list(session.attendance.values_list("user_id", flat=True))
     if not recorded:
         recorded = list(session.rsvps.filter(answer__in=["going", "maybe"]).values_list("user_id", flat=True))
@@ -263,6 +273,7 @@ def session_write_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """ "Write up as summary": a draft Summary / highlights from the notes, to edit and publish in Learning."""
     access = community_for_member(request, slug, Role.CORE)
     session = _get_session(access, pk)
+    _check_not_hidden(access, session)
     try:
         artefact = services.summary_write_up(session=session, actor=request.user)
     except ValidationError as exc:

@@ -92,13 +92,13 @@ def _seed(
     help_request = HelpRequestFactory(community=community, author=asker)
     help_request.tags.add(tag)
     advice = AdviceFactory(request=help_request, author=writer)
-    AdviceResponseFactory(advice=advice, kind="discuss")
+    advice_response = AdviceResponseFactory(advice=advice, kind="discuss", note="I see it differently")
     comment = DiscussionCommentFactory(advice=advice, author=asker)
     KudosFactory(advice=advice, user=asker)
     # A closed learning loop: the asker tried the advice and reported how it turned out.
     FollowUp.objects.create(request=help_request, community=community, asker=asker, due_at=timezone.now(),
                             state="closed", closed_at=timezone.now())  # fmt: skip
-    Outcome.objects.create(request=help_request, community=community, author=asker, result="resolved")
+    outcome = Outcome.objects.create(request=help_request, community=community, author=asker, result="resolved")
     ActivityLog.objects.create(community=community, actor=facilitator, action="purpose", summary="Purpose set")
     notification = NotificationFactory(user=reader, community=community, url=help_request.get_absolute_url())
     artefact = ArtefactFactory(community=community, authors=[writer], published=True, tags=[tag])
@@ -121,6 +121,8 @@ def _seed(
         "help_request": help_request,
         "advice": advice,
         "comment": comment,
+        "advice_response": advice_response,
+        "outcome": outcome,
         "notification": notification,
         "artefact": artefact,
         "artefact_version": artefact_version,

@@ -197,6 +197,10 @@ ROUTES: dict[str, Route] = {
     "practice:request-privacy-report": page(MEMBER_PAGE, post_pk="help_request"),
     "practice:request-advice-privacy-report": page(MEMBER_PAGE, post_pk="advice"),
     "practice:request-comment-privacy-report": page(MEMBER_PAGE, post_pk="comment"),
+    "practice:request-response-privacy-report": page(MEMBER_PAGE, post_pk="advice_response"),
+    "practice:request-outcome-privacy-report": page(MEMBER_PAGE, post_pk="outcome"),
+    "practice:learning-privacy-report": page(MEMBER_PAGE, post_pk="artefact"),
+    "practice:session-privacy-report": page(MEMBER_PAGE, post_pk="practice_session"),
     "practice:request-privacy-reviews": page(FACILITATOR_PAGE),
     "practice:request-privacy-review": page(FACILITATOR_PAGE, flag_pk="privacy_flag"),
     # Learning loops: the world's request has a closed loop with the asker's (member's) outcome.
