@@ -33,8 +33,9 @@ def _rewritten(value, rewrite: Rewrite):
 
 
 def _spellings(word: str) -> set[str]:
-    # A JSON column may store the word escaped (SQLite keeps "é" as "\u00e9", and quotes as \").
-    return {word, json.dumps(word)[1:-1]}
+    # A JSON column may store the word escaped: SQLite keeps "é" as "\u00e9", PostgreSQL's jsonb as "é";
+    # both keep quotes as \".
+    return {word, json.dumps(word)[1:-1], json.dumps(word, ensure_ascii=False)[1:-1]}
 
 
 def rewrite_rows(rows: QuerySet, fields: Sequence[str], *, words: Iterable[str], rewrite: Rewrite) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import operator
 import re
 from dataclasses import dataclass
@@ -207,41 +206,21 @@ def copies_remove(*, links: list[str], quotes: list[str]) -> None:
         OutboundEmail.objects.filter(pk__in=doomed).delete()
     if not quotes:
         return
-    _rewrite(Notification, ("title", "body"), quotes)
-    _rewrite(OutboundEmail, ("subject", "body_text", "body_html", "context", "alternatives"), quotes)
-    _rewrite(ActivityLog, ("summary",), quotes)
 
-
-def _rewrite(model, fields: tuple[str, ...], quotes: list[str]) -> None:
-    texts = {f"_{f}_text": Cast(f, TextField()) for f in fields}
-    variants = quotes + [json.dumps(q, ensure_ascii=False)[1:-1] for q in quotes]  # as quoted inside JSON
-    rows = model.objects.annotate(**texts).filter(
-        reduce(operator.or_, (Q(**{f"{t}__contains": q}) for t in texts for q in set(variants)))
-    )
-    for row in rows.iterator():
-        changed = []
-        for field in fields:
-            value = getattr(row, field)
-            new = _without(value, quotes)
-            if new != value:
-                limit = model._meta.get_field(field).max_length
-                setattr(row, field, new[:limit] if limit and isinstance(new, str) else new)
-                changed.append(field)
-        if changed:
-            row.save(update_fields=changed)
-
-
-def _without(value, quotes: list[str]):
-    if value in (None, "", [], {}):
-        return value
-    if isinstance(value, str):
+    def without(text: str) -> str:
         for quote in quotes:
-            value = value.replace(quote, REMOVED_MARK)
-        return value
-    text = json.dumps(value, ensure_ascii=False)
-    for quote in quotes:
-        text = text.replace(json.dumps(quote, ensure_ascii=False)[1:-1], REMOVED_MARK)
-    return json.loads(text)
+            text = text.replace(quote, REMOVED_MARK)
+        return text
+
+    copies.rewrite_copies(
+        {
+            Notification: ("title", "body"),
+            OutboundEmail: ("subject", "body_text", "body_html", "context", "alternatives"),
+            ActivityLog: ("summary",),
+        },
+        words=quotes,
+        rewrite=without,
+    )
 
 
 # The kinds communities holds: vision drafts and their comments (registered in CommunitiesConfig.ready).
