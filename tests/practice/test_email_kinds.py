@@ -60,6 +60,9 @@ def build(kind: str, user, community) -> tuple[str | None, dict, bool]:
     base = {"community": community, "help_request": help_request, "url": "https://child.example/x/"}
     if kind == "account":
         return Category.ACCOUNT, {"subject": "[CHILD] Password Reset Email", "message": "Reset it here."}, False
+    if kind == "data_export_ready":
+        context = {"download_url": "https://child.example/me/data/x/", "page_url": "https://child.example/me/data/"}
+        return Category.ACCOUNT, {**context, "expires_at": timezone.now(), "size": 12_345}, False
     if kind == "daily_digest":
         note = notify_services.notify(recipients=[user], category=Category.ADVICE, title="A title")[0]
         return Category.DAILY_DIGEST, {"items": [note], "date": timezone.now()}, False
@@ -134,7 +137,7 @@ def build(kind: str, user, community) -> tuple[str | None, dict, bool]:
 
 
 def test_every_kind_has_a_case():
-    assert len(kinds()) == 20
+    assert len(kinds()) == 21
     user, community = UserFactory(), CommunityFactory()
     for kind in kinds():
         build(kind, user, community)  # raises for a kind without a case
