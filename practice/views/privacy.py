@@ -92,6 +92,8 @@ def privacy_report(request: HttpRequest, slug: str, post_type: str, post_pk: int
 def privacy_reviews(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     flags = selectors.open_flags(access.community)
+    for flag in flags:  # "Reported outcome #12", not the model's name
+        flag.post_label = services.post_label(flag.post) if flag.post is not None else flag.content_type.name
     context = {"access": access, "community": access.community, "flags": flags}
     return render(request, "practice/privacy/reviews.html", context)
 

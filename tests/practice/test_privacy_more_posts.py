@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from communities.models import ActivityLog, Category, OutboundEmail
 from communities.services.notify import notify
@@ -256,3 +257,13 @@ def test_core_members_cannot_open_a_hidden_post_to_edit_or_copy_it(make, as_user
         assert as_user(facilitator).get(url).status_code == 200
     write_up = reverse("practice:session-write-up", kwargs={"slug": slug, "pk": session.post.pk})
     assert as_user(core).post(write_up).status_code == 403
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_review_queue_names_each_post_by_its_kind(kind, make, as_user, newcomer, facilitator):
+    case = make(kind)
+    flag = flag_it(as_user, newcomer, case)
+    queue = reverse("practice:request-privacy-reviews", kwargs={"slug": flag.community.slug})
+    page = as_user(facilitator).get(queue).content.decode()
+    assert f"{capfirst(privacy.post_label(case.post))} #{case.post.pk}" in page
+    assert "Advice response" not in page and "Artefact #" not in page
