@@ -278,23 +278,30 @@ def help_request_close(*, help_request: HelpRequest, actor: User, reason: str, n
     )
 
 
+def anonymous_post_reveal(*, post, author_id: int, actor: User, action: str, summary: str, now=None) -> bool:
+    """The anonymous author of ``post`` reveals themselves: their name shows from now on (conditional update,
+    figures refreshed, logged). False when it was not anonymous; only the author may."""
+    if author_id != actor.pk:
+        raise PermissionDenied("Only the person who wrote it can reveal who wrote it.")
+    if not type(post).objects.filter(pk=post.pk, anonymous=True).update(anonymous=False):
+        return False
+    post.anonymous = False
+    figures.changed(post.community_id)
+    activity_record(community=post.community, actor=actor, action=action, summary=summary, now=now)
+    return True
+
+
 @transaction.atomic
 def help_request_reveal(*, help_request: HelpRequest, actor: User, now: datetime | None = None) -> bool:
     """The anonymous asker reveals themselves: from now on it is a normal request. False when it was not anonymous."""
-    if help_request.author_id != actor.pk:
-        raise PermissionDenied("Only the person who asked can reveal who asked.")
-    if not HelpRequest.objects.filter(pk=help_request.pk, anonymous=True).update(anonymous=False):
-        return False
-    help_request.anonymous = False
-    figures.changed(help_request.community_id)
-    activity_record(
-        community=help_request.community,
+    return anonymous_post_reveal(
+        post=help_request,
+        author_id=help_request.author_id,
         actor=actor,
         action="practice.request.reveal",
         summary=f"{actor} revealed that they asked “{help_request.title}”",
         now=now,
     )
-    return True
 
 
 @transaction.atomic
