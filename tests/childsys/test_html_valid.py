@@ -32,6 +32,7 @@ def _pages() -> list[str]:
     request = HelpRequest.objects.filter(community__slug=SLUG).order_by("id").first()
     artefact = Artefact.objects.filter(community__slug=SLUG, status=Artefact.Status.PUBLISHED).order_by("id").first()
     draft = VisionDraft.objects.filter(community__slug=SLUG).order_by("-id").first()
+    anonymous = Artefact.objects.filter(community__slug=SLUG, anonymous=True).order_by("id").first()
     return [
         "/",
         f"{c}/",
@@ -47,9 +48,13 @@ def _pages() -> list[str]:
         f"{c}/requests/{request.pk}/",
         f"{c}/learning/",
         f"{c}/learning/{artefact.pk}/",
+        f"{c}/learning/{anonymous.pk}/",  # its author sees "You posted this anonymously" and Reveal myself
         f"{c}/learning/handbook/",
         f"{c}/value/",
+        f"{c}/privacy/reviews/",
         "/notifications/",
+        "/me/data/",
+        "/me/delete/",
         "/accounts/login/",
         "/accounts/signup/",
     ]
