@@ -9,6 +9,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.text import slugify
 
+from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import (
     AppreciativeInquiry,
     Community,
@@ -33,7 +34,7 @@ def _helper(submit: str, *, action: str = "", form_tag: bool = True) -> FormHelp
     return helper
 
 
-class PurposeForm(forms.Form):
+class PurposeForm(PatientIdentifierGuard, forms.Form):
     text = forms.CharField(
         label="Purpose",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -42,12 +43,13 @@ class PurposeForm(forms.Form):
         error_messages={"required": "Write the purpose: why does this community exist? It cannot be empty."},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("Save purpose")
+        self.phi_guard(community=community, fields=["text"])
 
 
-class VisionDraftForm(SubmitOnceMixin, forms.ModelForm):
+class VisionDraftForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
     open_now = forms.BooleanField(
         label="Open it for stances now (members are notified)",
         required=False,
@@ -74,9 +76,10 @@ class VisionDraftForm(SubmitOnceMixin, forms.ModelForm):
             del self.fields["open_now"]
             del self.fields["inquiry"]
         self.helper = _helper("Save draft" if creating else "Save changes")
+        self.phi_guard(community=community, fields=["title", "text"])
 
 
-class StanceForm(SubmitOnceMixin, forms.ModelForm):
+class StanceForm(PatientIdentifierGuard, SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = VisionStance
         fields = ["stance", "comment"]
@@ -85,12 +88,13 @@ class StanceForm(SubmitOnceMixin, forms.ModelForm):
         help_texts = {"comment": "Needed when you have concerns or object: say what would make it better."}
         error_messages = {"stance": {"required": "Choose support, support with concerns, or object."}}
 
-    def __init__(self, *args, action: str = "", **kwargs) -> None:
+    def __init__(self, *args, community: Community, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stance"].choices = VisionStance.Stance.choices  # no empty choice for radios
         # The template writes the <form action>: crispy would also copy a helper's action onto the radios' <div>.
         self.action = action
         self.helper = _helper("Save my stance", form_tag=False)
+        self.phi_guard(community=community, fields=["comment"])
 
     def clean(self) -> dict:
         data = super().clean()
@@ -102,19 +106,20 @@ class StanceForm(SubmitOnceMixin, forms.ModelForm):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(PatientIdentifierGuard, forms.Form):
     text = forms.CharField(
         label="Add a comment",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write something before posting."},
     )
 
-    def __init__(self, *args, action: str = "", **kwargs) -> None:
+    def __init__(self, *args, community: Community, action: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("Post comment", action=action)
+        self.phi_guard(community=community, fields=["text"])
 
 
-class InquiryForm(forms.ModelForm):
+class InquiryForm(PatientIdentifierGuard, forms.ModelForm):
     class Meta:
         model = AppreciativeInquiry
         fields = ["title", "prompt_discover", "prompt_dream", "prompt_design", "prompt_destiny"]
@@ -128,18 +133,19 @@ class InquiryForm(forms.ModelForm):
         }
         error_messages = {"title": {"required": "Give the inquiry a title."}}
 
-    def __init__(self, *args, creating: bool = True, **kwargs) -> None:
+    def __init__(self, *args, community: Community, creating: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if creating and not self.is_bound:
             for p in Phase:
                 self.fields[f"prompt_{p.value}"].initial = DEFAULT_PROMPTS[p]
         self.helper = _helper("Open inquiry" if creating else "Save changes")
+        self.phi_guard(community=community, fields=["title", *(f"prompt_{p.value}" for p in Phase)])
 
     def prompts(self) -> dict[str, str]:
         return {p.value: self.cleaned_data[f"prompt_{p.value}"] for p in Phase}
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(PatientIdentifierGuard, forms.Form):
     phase = forms.ChoiceField(choices=Phase.choices, widget=forms.HiddenInput)
     text = forms.CharField(
         label="Your contribution",
@@ -147,16 +153,17 @@ class ContributionForm(forms.Form):
         error_messages={"required": "Write your answer before adding it."},
     )
 
-    def __init__(self, *args, phase: str, action: str = "", **kwargs) -> None:
+    def __init__(self, *args, community: Community, phase: str, action: str = "", **kwargs) -> None:
         # Four of these share a page: give each its own element ids.
         kwargs.setdefault("auto_id", f"id_{phase}_%s")
         kwargs.setdefault("initial", {"phase": phase})
         super().__init__(*args, **kwargs)
         self.fields["text"].label = f"Your {Phase(phase).label} contribution"
         self.helper = _helper("Add", action=action)
+        self.phi_guard(community=community, fields=["text"])
 
 
-class StrategyForm(forms.Form):
+class StrategyForm(PatientIdentifierGuard, forms.Form):
     text = forms.CharField(
         label="Strategy",
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -164,9 +171,10 @@ class StrategyForm(forms.Form):
         error_messages={"required": "Write the strategy statement; it cannot be empty."},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("Save strategy")
+        self.phi_guard(community=community, fields=["text"])
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -174,7 +182,7 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(PatientIdentifierGuard, forms.ModelForm):
     owner = OwnerChoiceField(
         queryset=User.objects.none(),
         help_text="A member of this community who keeps an eye on it.",
@@ -206,6 +214,7 @@ class ObjectiveForm(forms.ModelForm):
         )
         creating = self.instance.pk is None
         self.helper = _helper("Add objective" if creating else "Save objective")
+        self.phi_guard(community=community, fields=["title", "description", "measure", "target"])
 
     def clean_due_date(self) -> date:
         due = self.cleaned_data["due_date"]
@@ -222,7 +231,7 @@ class ObjectiveStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Objective.Status.choices, label="Status")
 
 
-class ValuePropositionForm(forms.ModelForm):
+class ValuePropositionForm(PatientIdentifierGuard, forms.ModelForm):
     class Meta:
         model = ValueProposition
         fields = ["for_whom", "problem", "value", "proof"]
@@ -240,6 +249,7 @@ class ValuePropositionForm(forms.ModelForm):
             "proof": {"required": "Give some proof, even early evidence."},
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("Save value proposition")
+        self.phi_guard(community=community, fields=["for_whom", "problem", "value", "proof"])

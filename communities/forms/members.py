@@ -6,11 +6,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from communities.forms.privacy import PatientIdentifierGuard
 from communities.models import Community, Role, Tag
 from communities.services.submissions import SubmitOnceMixin
 
 
-class JoinRequestForm(forms.Form):
+class JoinRequestForm(PatientIdentifierGuard, forms.Form):
     message = forms.CharField(
         label="Message to the facilitators (optional)",
         required=False,
@@ -19,27 +20,29 @@ class JoinRequestForm(forms.Form):
         help_text="Who you are and what you hope to bring or learn.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", "Ask to join", css_id="submit-join"))
+        self.phi_guard(community=community, fields=["message"])
 
 
-class InvitationForm(SubmitOnceMixin, forms.Form):
+class InvitationForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
     email = forms.EmailField(label="Email address", help_text="They need no account yet: the link lets them sign up.")
     role = forms.ChoiceField(label="Role", choices=[])
     message = forms.CharField(
         label="Personal note (optional)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, roles: list[Role], **kwargs) -> None:
+    def __init__(self, *args, community: Community, roles: list[Role], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]
         self.fields["role"].initial = Role.MEMBER
         self.helper = FormHelper()
         self.helper.form_tag = False  # the templates write the <form> with its action
         self.helper.add_input(Submit("submit", "Send invitation", css_id="submit-invite"))
+        self.phi_guard(community=community, fields=["message"])
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

@@ -30,6 +30,7 @@ from communities.forms.direction import (
     ValuePropositionForm,
     VisionDraftForm,
 )
+from communities.forms.privacy import CONFIRM_FIELD
 from communities.models import (
     AppreciativeInquiry,
     InquiryContribution,
@@ -43,6 +44,7 @@ from communities.models import (
 )
 from communities.selectors import direction as selectors
 from communities.services import direction as services
+from communities.services import privacy
 from communities.services.direction import community_today
 from communities.services.submissions import AlreadySubmitted, submit_once
 
@@ -54,6 +56,18 @@ def _ctx(access: CommunityAccess, **extra) -> dict:
 def _direction_url(access: CommunityAccess, anchor: str = "") -> str:
     url = reverse("communities:direction", kwargs={"slug": access.community.slug})
     return f"{url}#{anchor}" if anchor else url
+
+
+def _phi_record(request: HttpRequest, access: CommunityAccess, form, where: str) -> None:
+    """Log the findings the writer confirmed are not patient information (their kind, never the text)."""
+    privacy.phi_confirmations_record(
+        community=access.community, user=request.user, findings=form.phi_confirmed, where=where
+    )
+
+
+def _fields(form) -> dict:
+    """The form's cleaned values without the guard's confirmation boxes (they are not the service's)."""
+    return {name: value for name, value in form.cleaned_data.items() if name != CONFIRM_FIELD}
 
 
 def _form_page(
@@ -100,13 +114,17 @@ def _edit_versioned_text(
     saved: str,
     title: str,
     intro: str,
+    where: str,
 ) -> HttpResponse:
     """The purpose and the strategy: a text whose every saved version is kept (``read`` gives the current one)."""
     access = community_for_member(request, slug, role)
     current = read(community=access.community)
-    form = form_class(request.POST or None, initial={"text": current.text if current else ""})
+    form = form_class(
+        request.POST or None, initial={"text": current.text if current else ""}, community=access.community
+    )
     if request.method == "POST" and form.is_valid():
         write(community=access.community, author=request.user, text=form.cleaned_data["text"])
+        _phi_record(request, access, form, where)
         messages.success(request, saved)
         return redirect(_direction_url(access, anchor))
     return _form_page(request, access, form, title=title, intro=intro, back=_direction_url(access, anchor))
@@ -125,6 +143,7 @@ def purpose_edit(request: HttpRequest, slug: str) -> HttpResponse:
         saved="Purpose saved. The earlier version stays in its history.",
         title="Set the purpose",
         intro="The purpose is why the community exists. Only the sponsor sets it; every version is kept.",
+        where="the purpose",
     )
 
 
@@ -192,6 +211,7 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except AlreadySubmitted as repeat:
             return redirect(repeat.target or _direction_url(access, "vision"))
+        _phi_record(request, access, form, "a vision draft")
         if draft.status == VisionDraft.Status.OPEN:
             messages.success(request, "Draft saved and opened for stances; members have been notified.")
         else:
@@ -225,11 +245,13 @@ def _render_draft(
     if stance_form is None:
         stance_form = StanceForm(
             instance=mine,
+            community=community,
             action=reverse("communities:direction-draft-stance", kwargs={"slug": community.slug, "pk": draft.pk}),
         )
     if comment_form is None:
         comment_form = CommentForm(
-            action=reverse("communities:direction-draft-comment", kwargs={"slug": community.slug, "pk": draft.pk})
+            community=community,
+            action=reverse("communities:direction-draft-comment", kwargs={"slug": community.slug, "pk": draft.pk}),
         )
     context = _ctx(
         access,
@@ -264,6 +286,7 @@ def draft_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         services.vision_draft_update(
             draft=draft, actor=request.user, title=form.cleaned_data["title"], text=form.cleaned_data["text"]
         )
+        _phi_record(request, access, form, "a vision draft")
         messages.success(request, "Draft updated.")
         return redirect(draft)
     return _form_page(request, access, form, title="Edit the vision draft", back=draft.get_absolute_url())
@@ -317,7 +340,7 @@ def draft_stance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     draft = _draft(access, pk)
     mine = VisionStance.objects.filter(draft=draft, user=request.user).first()
-    form = StanceForm(request.POST, instance=mine, action=request.path)
+    form = StanceForm(request.POST, instance=mine, community=access.community, action=request.path)
     if draft.status != VisionDraft.Status.OPEN:
         messages.error(request, "This draft is not open for stances.")
         return redirect(draft)
@@ -333,6 +356,7 @@ def draft_stance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
     except AlreadySubmitted:
         return redirect(draft)
+    _phi_record(request, access, form, "a stance on a vision draft")
     messages.success(request, "Your stance is recorded. You can change it while the draft is open.")
     return redirect(draft)
 
@@ -342,13 +366,14 @@ def draft_stance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def draft_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug)
     draft = _draft(access, pk)
-    form = CommentForm(request.POST, action=request.path)
+    form = CommentForm(request.POST, community=access.community, action=request.path)
     if not draft.is_in_progress:
         messages.error(request, "Comments are closed on this draft.")
         return redirect(draft)
     if not form.is_valid():
         return _render_draft(request, access, draft, comment_form=form)
     services.vision_comment_add(draft=draft, author=request.user, text=form.cleaned_data["text"])
+    _phi_record(request, access, form, "a comment on a vision draft")
     messages.success(request, "Comment posted.")
     return redirect(f"{draft.get_absolute_url()}#comments")
 
@@ -365,11 +390,12 @@ def _inquiry(access: CommunityAccess, pk: int) -> AppreciativeInquiry:
 @login_required
 def inquiry_create(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
-    form = InquiryForm(request.POST or None)
+    form = InquiryForm(request.POST or None, community=access.community)
     if request.method == "POST" and form.is_valid():
         inquiry = services.inquiry_open(
             community=access.community, actor=request.user, title=form.cleaned_data["title"], prompts=form.prompts()
         )
+        _phi_record(request, access, form, "an appreciative inquiry")
         messages.success(request, "Inquiry opened. Members can now add their stories and ideas to each phase.")
         return redirect(inquiry)
     return _form_page(
@@ -388,11 +414,12 @@ def inquiry_create(request: HttpRequest, slug: str) -> HttpResponse:
 def inquiry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     inquiry = _inquiry(access, pk)
-    form = InquiryForm(request.POST or None, instance=inquiry, creating=False)
+    form = InquiryForm(request.POST or None, instance=inquiry, community=access.community, creating=False)
     if request.method == "POST" and form.is_valid():
         services.inquiry_update(
             inquiry=inquiry, actor=request.user, title=form.cleaned_data["title"], prompts=form.prompts()
         )
+        _phi_record(request, access, form, "an appreciative inquiry")
         messages.success(request, "Inquiry updated.")
         return redirect(inquiry)
     return _form_page(request, access, form, title="Edit the inquiry", back=inquiry.get_absolute_url())
@@ -419,7 +446,7 @@ def _render_inquiry(
             {
                 **p,
                 "contributions": by_phase[p["value"]],
-                "form": form or ContributionForm(phase=p["value"], action=action),
+                "form": form or ContributionForm(community=access.community, phase=p["value"], action=action),
             }
         )
     context = _ctx(
@@ -449,10 +476,11 @@ def inquiry_contribute(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     if not inquiry.is_open:
         messages.error(request, "This inquiry is closed.")
         return redirect(inquiry)
-    form = ContributionForm(request.POST, phase=phase, action=request.path)
+    form = ContributionForm(request.POST, community=access.community, phase=phase, action=request.path)
     if not form.is_valid():
         return _render_inquiry(request, access, inquiry, bound=form)
     services.inquiry_contribute(inquiry=inquiry, author=request.user, phase=phase, text=form.cleaned_data["text"])
+    _phi_record(request, access, form, "an appreciative inquiry contribution")
     messages.success(request, f"Thank you: your {Phase(phase).label} contribution is added.")
     return redirect(f"{inquiry.get_absolute_url()}#phase-{phase}")
 
@@ -483,6 +511,7 @@ def strategy_edit(request: HttpRequest, slug: str) -> HttpResponse:
         saved="Strategy saved.",
         title="Strategy",
         intro="How the community will pursue its vision. Break it into objectives below.",
+        where="the strategy",
     )
 
 
@@ -492,7 +521,8 @@ def objective_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.community
     form = ObjectiveForm(request.POST or None, community=community, today=community_today(community))
     if request.method == "POST" and form.is_valid():
-        services.objective_create(community=community, actor=request.user, **form.cleaned_data)
+        services.objective_create(community=community, actor=request.user, **_fields(form))
+        _phi_record(request, access, form, "an objective")
         messages.success(request, "Objective added.")
         return redirect(_direction_url(access, "objectives"))
     return _form_page(
@@ -521,7 +551,8 @@ def objective_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # The model form already wrote the values onto ``objective``; compare against a fresh copy.
         fresh = Objective.objects.get(pk=objective.pk)
-        services.objective_update(objective=fresh, actor=request.user, **form.cleaned_data)
+        services.objective_update(objective=fresh, actor=request.user, **_fields(form))
+        _phi_record(request, access, form, "an objective")
         messages.success(request, "Objective saved.")
         return redirect(_direction_url(access, "objectives"))
     return _form_page(request, access, form, title="Edit the objective", back=_direction_url(access, "objectives"))
@@ -559,9 +590,10 @@ def objective_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def value_edit(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     proposition = ValueProposition.objects.filter(community=access.community).first()
-    form = ValuePropositionForm(request.POST or None, instance=proposition)
+    form = ValuePropositionForm(request.POST or None, instance=proposition, community=access.community)
     if request.method == "POST" and form.is_valid():
-        services.value_proposition_save(community=access.community, actor=request.user, **form.cleaned_data)
+        services.value_proposition_save(community=access.community, actor=request.user, **_fields(form))
+        _phi_record(request, access, form, "the value proposition")
         messages.success(
             request,
             "Value proposition saved."

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from communities.access import CommunityAccess, community_for_member, community_for_viewer
 from communities.forms.members import ExpertiseForm, InvitationForm, JoinRequestForm, RoleForm
+from communities.forms.privacy import CONFIRM_FIELD
 from communities.models import ActivityLog, Community, Invitation, JoinRequest, Membership, Role
 from communities.selectors import members as selectors
 from communities.services import members as member_services
+from communities.services import privacy
 from communities.services.submissions import AlreadySubmitted, submit_once
 
 ACTIVITY_PER_PAGE = 50
@@ -41,7 +43,7 @@ def _expertise_form(access: CommunityAccess, data=None) -> ExpertiseForm:
 
 
 def _invitation_form(access: CommunityAccess, data=None) -> InvitationForm:
-    form = InvitationForm(data, roles=member_services.invitable_roles(access.membership))
+    form = InvitationForm(data, community=access.community, roles=member_services.invitable_roles(access.membership))
     return form
 
 
@@ -168,13 +170,18 @@ def join_request(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(community)
     if community.visibility != Community.Visibility.BY_REQUEST:
         raise PermissionDenied
-    form = JoinRequestForm(request.POST or None)
+    form = JoinRequestForm(request.POST or None, community=community)
     if request.method == "POST" and form.is_valid():
         try:
-            member_services.join_request_create(community=community, user=request.user, **form.cleaned_data)
+            member_services.join_request_create(
+                community=community, user=request.user, message=form.cleaned_data["message"]
+            )
         except ValidationError as exc:
             messages.info(request, _error_text(exc))
         else:
+            privacy.phi_confirmations_record(
+                community=community, user=request.user, findings=form.phi_confirmed, where="a request to join"
+            )
             messages.success(request, "Your request was sent. The facilitators will let you know.")
         return redirect(community)
     pending = JoinRequest.objects.filter(
@@ -223,7 +230,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     access = community_for_member(request, slug, Role.FACILITATOR)
     form = _invitation_form(access, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "submit_token"}
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("submit_token", CONFIRM_FIELD)}
         try:
             invitation = submit_once(
                 token=form.token(),
@@ -235,6 +242,12 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("email", exc)
         else:
+            privacy.phi_confirmations_record(
+                community=access.community,
+                user=request.user,
+                findings=form.phi_confirmed,
+                where="an invitation's note",
+            )
             messages.success(
                 request,
                 f"Invitation sent to {invitation.email} as {invitation.get_role_display()}. "
