@@ -26,6 +26,8 @@ class JoinRequestForm(PatientIdentifierGuard, forms.Form):
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", "Ask to join", css_id="submit-join"))
         self.phi_guard(community=community, fields=["message"])
+        # The check while typing answers members only; for someone asking to join, the check on submit applies.
+        self.fields["message"].widget.attrs.pop("data-phi-check", None)
 
 
 class InvitationForm(PatientIdentifierGuard, SubmitOnceMixin, forms.Form):
