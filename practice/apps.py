@@ -9,7 +9,7 @@ class PracticeConfig(AppConfig):
         # What practice adds to the pages communities owns (communities/apps.py lists its own, and the
         # names placed against here), the digest, and the demo.
         from childsys.lib.ordering import Slot
-        from communities import contributions, demo, sections
+        from communities import contributions, demo, post_actions, sections
         from communities.sections import ReportPart, tab
         from practice import signals
         from practice.contributions import PRACTICE_CONTRIBUTIONS, last_email_reply
@@ -22,12 +22,16 @@ class PracticeConfig(AppConfig):
         from practice.inbound import webhooks as inbound_webhooks
         from practice.sections import learning, loops, requests, sessions, value
         from practice.selectors import value as value_selectors
+        from practice.views.privacy import DIRECTION_REPORT_URLS
 
         signals.connect()
         # What a member deleting their account may also remove, and what of it others' posts depend on.
         contributions.register("practice", PRACTICE_CONTRIBUTIONS)
         contributions.register_activity("practice", [last_email_reply])
         inbound_webhooks.connect()
+        # "Report a privacy concern" on the Direction's member posts (the report and its review live here).
+        for model, report_url in DIRECTION_REPORT_URLS.items():
+            post_actions.register(model, report_url)
 
         sections.register_tabs(
             "practice",

@@ -52,6 +52,18 @@ urlpatterns = [
         {"post_type": "session"},
         name="session-privacy-report",
     ),
+    path(
+        "privacy/report/vision-comment/<int:post_pk>/",
+        privacy.privacy_report,
+        {"post_type": "vision-comment"},
+        name="vision-comment-privacy-report",
+    ),
+    path(
+        "privacy/report/inquiry-contribution/<int:post_pk>/",
+        privacy.privacy_report,
+        {"post_type": "inquiry-contribution"},
+        name="inquiry-contribution-privacy-report",
+    ),
     path("privacy/reviews/", privacy.privacy_reviews, name="request-privacy-reviews"),
     path("privacy/reviews/<int:flag_pk>/", privacy.privacy_review, name="request-privacy-review"),
     path("requests/<int:pk>/edit/", views.request_edit, name="request-edit"),

@@ -186,7 +186,29 @@ class VisionStanceChange(models.Model):
         return f"{self.user} on {self.draft}: {self.get_stance_display()} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class VisionComment(models.Model):
+class Reportable(models.Model):
+    """A member's post that can be reported for a privacy concern (the report and its review live in practice).
+
+    The same fields, with the same meaning, as practice's moderated posts: hidden from members while a concern is
+    reviewed, and a note when a facilitator replaced the text.
+    """
+
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
+    redacted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class VisionComment(Reportable):
     draft = models.ForeignKey(VisionDraft, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField()
@@ -278,7 +300,7 @@ class AppreciativeInquiry(models.Model):
         ]
 
 
-class InquiryContribution(models.Model):
+class InquiryContribution(Reportable):
     inquiry = models.ForeignKey(AppreciativeInquiry, on_delete=models.CASCADE, related_name="contributions")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     phase = models.CharField(max_length=10, choices=Phase.choices)

@@ -140,6 +140,6 @@ def draft_page(*, draft: VisionDraft, user: User) -> DraftPage:
         draft=DraftRow(draft, alignment=counted.alignment_with(members)),
         stances=[StanceRow(s, earlier=earlier.get(s.user_id, [])[:-1]) for s in stances],
         my_stance=next((s for s in stances if s.user_id == user.pk), None),
-        comments=list(VisionComment.objects.filter(draft=draft).select_related("author")),
+        comments=list(VisionComment.objects.filter(draft=draft).select_related("author", "draft__community")),
         member_count=members,
     )

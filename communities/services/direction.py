@@ -351,9 +351,14 @@ def inquiry_contribute(
 
 
 def inquiry_draft_text(*, contributions: Iterable[InquiryContribution]) -> str:
-    """Markdown for a vision draft from selected contributions, grouped by phase in 4-D order."""
+    """Markdown for a vision draft from selected contributions, grouped by phase in 4-D order.
+
+    A contribution hidden pending a privacy review is left out.
+    """
     by_phase: dict[str, list[InquiryContribution]] = {p.value: [] for p in Phase}
     for c in contributions:
+        if c.is_hidden:
+            continue
         by_phase[c.phase].append(c)
     parts = []
     for phase in Phase:

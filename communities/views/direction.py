@@ -183,7 +183,12 @@ def draft_create(request: HttpRequest, slug: str) -> HttpResponse:
             AppreciativeInquiry, pk=int(inquiry_id) if inquiry_id.isdigit() else 0, community=community
         )
         ids = [int(i) for i in request.GET.getlist("c") if i.isdigit()]
-        chosen = list(InquiryContribution.objects.filter(inquiry=inquiry, pk__in=ids).select_related("author"))
+        # A contribution hidden pending a privacy review never reaches a draft.
+        chosen = list(
+            InquiryContribution.objects.filter(inquiry=inquiry, pk__in=ids, hidden_at__isnull=True).select_related(
+                "author"
+            )
+        )
         if not chosen:
             messages.error(request, "Select at least one contribution to build a draft from.")
             return redirect(inquiry.get_absolute_url())
@@ -255,6 +260,7 @@ def _render_draft(
         )
     context = _ctx(
         access,
+        show_hidden=access.is_facilitator,
         draft=page.draft,
         stances=page.stances,
         my_stance=mine,
@@ -437,7 +443,7 @@ def _render_inquiry(
         "communities:direction-inquiry-contribute", kwargs={"slug": access.community.slug, "pk": inquiry.pk}
     )
     by_phase: dict[str, list[InquiryContribution]] = {p.value: [] for p in Phase}
-    for c in InquiryContribution.objects.filter(inquiry=inquiry).select_related("author"):
+    for c in InquiryContribution.objects.filter(inquiry=inquiry).select_related("author", "inquiry__community"):
         by_phase[c.phase].append(c)
     phases = []
     for p in inquiry.phases():
@@ -451,6 +457,7 @@ def _render_inquiry(
         )
     context = _ctx(
         access,
+        show_hidden=access.is_facilitator,
         inquiry=inquiry,
         phases=phases,
         drafts=selectors.in_community(list(inquiry.drafts.all()), access.community),

@@ -1,11 +1,14 @@
 """Privacy concerns about posts: a member flags, the post is hidden at once, a facilitator restores or redacts.
 
 Any member-written post can be reported: requests, advice, discussion messages, notes on advice, outcomes,
-captured learning and practice sessions. Redaction replaces the text wherever the portal keeps a copy: the post
-itself (the search reads the live columns, so its results follow), every version of an artefact, learning
-drafted from the post, outbox emails, inbox notifications (and so the digests built from them), the activity log
-(``communities.services.copies``), and the stored raw message of an email reply (erased). Sent emails cannot be
-recalled.
+captured learning and practice sessions, and in the Direction area comments on vision drafts and
+appreciative-inquiry contributions (communities' models: their pages find the report URL through
+``communities.post_actions``, which ``practice.apps`` fills in). Redaction replaces the text wherever the
+portal keeps a copy: the post itself (the search reads the live columns, so its results follow), every
+version of an artefact, learning drafted from the post, vision drafts built from a redacted inquiry
+contribution, outbox emails, inbox notifications (and so the digests built from them), the activity log
+(``communities.services.copies``), and the stored raw message of an email reply (erased). Sent emails cannot
+be recalled.
 """
 
 from __future__ import annotations
@@ -20,7 +23,18 @@ from django.utils import timezone
 
 from childsys.lib import phi
 from childsys.lib.ratelimit import Rate
-from communities.models import ActivityLog, Category, Community, Membership, Notification, OutboundEmail, User
+from communities.models import (
+    ActivityLog,
+    Category,
+    Community,
+    InquiryContribution,
+    Membership,
+    Notification,
+    OutboundEmail,
+    User,
+    VisionComment,
+    VisionDraft,
+)
 from communities.services import copies
 from communities.services.community import activity_record
 from communities.services.notify import notify
@@ -48,7 +62,7 @@ from practice.services.requests import (
 )
 
 # Every kind of member-written post a member may report.
-Post = Content | AdviceResponse | Outcome | Artefact | PracticeSession
+Post = Content | AdviceResponse | Outcome | Artefact | PracticeSession | VisionComment | InquiryContribution
 
 FLAG_RATE = Rate(limit=20, period=3600)
 PENDING_REASON = "Hidden pending a privacy review"
@@ -61,9 +75,11 @@ TEXT_FIELDS: dict[type, tuple[str, ...]] = {
     AdviceResponse: ("note",),
     Outcome: ("what_worked", "what_didnt", "do_differently"),
     PracticeSession: ("title", "description", "notes"),
+    VisionComment: ("text",),
+    InquiryContribution: ("text",),
 }
 # Fields a redaction may not leave empty (the post would lose its heading or its point).
-REQUIRED_FIELDS = frozenset({"title", "situation", "body"})
+REQUIRED_FIELDS = frozenset({"title", "situation", "body", "text"})
 # A removed fragment shorter than this is not searched for elsewhere (it would match ordinary words).
 MIN_FRAGMENT = 4
 LABELS: dict[type, str] = {
@@ -71,6 +87,8 @@ LABELS: dict[type, str] = {
     Outcome: "reported outcome",
     Artefact: "piece of captured learning",
     PracticeSession: "practice session",
+    VisionComment: "comment on a vision draft",
+    InquiryContribution: "contribution to an appreciative inquiry",
 }
 
 
@@ -90,6 +108,10 @@ def post_community(post: Post) -> Community:
         return post.request.community
     if isinstance(post, Outcome | Artefact | PracticeSession):
         return post.community
+    if isinstance(post, VisionComment):
+        return post.draft.community
+    if isinstance(post, InquiryContribution):
+        return post.inquiry.community
     return _community_of(post)
 
 
@@ -102,6 +124,10 @@ def post_anchor(obj: Post) -> str:
         return f"response-{obj.pk}"
     if isinstance(obj, Outcome):
         return "outcome"
+    if isinstance(obj, VisionComment):
+        return f"vision-comment-{obj.pk}"
+    if isinstance(obj, InquiryContribution):
+        return f"contribution-{obj.pk}"
     return ""
 
 
@@ -109,6 +135,10 @@ def post_url(post: Post) -> str:
     """Where the post is shown: its request's page (at the post), the learning page or the session page."""
     if isinstance(post, Artefact | PracticeSession):
         return post.get_absolute_url()
+    if isinstance(post, VisionComment):
+        return f"{post.draft.get_absolute_url()}#{post_anchor(post)}"
+    if isinstance(post, InquiryContribution):
+        return f"{post.inquiry.get_absolute_url()}#{post_anchor(post)}"
     request = post.request if isinstance(post, AdviceResponse | Outcome) else _request_of(post)
     return _request_url(request, post_anchor(post))
 
@@ -257,6 +287,14 @@ def _scrub_copies(fragments: list[str], *, post: Post) -> None:
     copies.rewrite_copies(QUOTING_COPIES, words=fragments, rewrite=lambda text: _scrub(text, fragments))
     # An emailed reply keeps its raw message for diagnosis; a redacted one is erased rather than rewritten
     # (the MIME parts may be encoded, so the text could survive a search and replace).
+    # A vision draft built from an inquiry's contributions quotes them.
+    if isinstance(post, InquiryContribution):
+        copies.rewrite_rows(
+            VisionDraft.objects.filter(inquiry=post.inquiry_id),
+            ("text",),
+            words=fragments,
+            rewrite=lambda text: _scrub(text, fragments),
+        )
     if isinstance(post, Advice):
         InboundEmail.objects.filter(advice=post).update(raw=b"", subject="")
     elif isinstance(post, DiscussionComment):

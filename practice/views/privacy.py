@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 
 from childsys.lib import phi
 from communities.access import CommunityAccess, community_for_member
-from communities.models import Role
+from communities.models import InquiryContribution, Role, VisionComment
 from practice.forms.requests import PrivacyReportForm, RedactionForm
 from practice.models import (
     Advice,
@@ -53,7 +54,28 @@ def _get_post(request: HttpRequest, access: CommunityAccess, post_type: str, pk:
         return get_object_or_404(visible.select_related("community"), pk=pk)
     if post_type == "session":
         return get_object_or_404(PracticeSession.objects.select_related("community"), pk=pk, community=community)
+    if post_type == "vision-comment":
+        qs = VisionComment.objects.select_related("draft__community")
+        return get_object_or_404(qs, pk=pk, draft__community=community)
+    if post_type == "inquiry-contribution":
+        qs = InquiryContribution.objects.select_related("inquiry__community")
+        return get_object_or_404(qs, pk=pk, inquiry__community=community)
     raise Http404
+
+
+def _report_url(url_name: str):
+    def report_url(post) -> str:
+        slug = services.post_community(post).slug
+        return reverse(f"practice:{url_name}", kwargs={"slug": slug, "post_pk": post.pk})
+
+    return report_url
+
+
+# The communities pages show these posts; they find the report URL through ``communities.post_actions``.
+DIRECTION_REPORT_URLS = {
+    VisionComment: _report_url("vision-comment-privacy-report"),
+    InquiryContribution: _report_url("inquiry-contribution-privacy-report"),
+}
 
 
 def _post_url(post) -> str:

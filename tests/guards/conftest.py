@@ -78,8 +78,9 @@ def _seed(
     StrategyVersion.objects.create(community=community, text="Learn from every incident, together.", author=facilitator)
     draft = VisionDraftFactory(community=community, author=writer, status="open")
     VisionStanceFactory(draft=draft, user=asker)
+    vision_comment = draft.comments.create(author=asker, text="Closer to the wards, please.")
     inquiry = InquiryFactory(community=community, opened_by=facilitator)
-    ContributionFactory(inquiry=inquiry, author=asker)
+    inquiry_contribution = ContributionFactory(inquiry=inquiry, author=asker)
     objective = ObjectiveFactory(community=community, owner=asker, created_by=facilitator)
     ValuePropositionFactory(community=community, updated_by=facilitator, published_at=timezone.now())
     applicant = UserFactory(display_name=f"Applicant to {community.slug}")
@@ -113,7 +114,9 @@ def _seed(
     return {
         "membership": Membership.objects.get(community=community, user=target),
         "vision_draft": draft,
+        "vision_comment": vision_comment,
         "inquiry": inquiry,
+        "inquiry_contribution": inquiry_contribution,
         "objective": objective,
         "join_request": join_request,
         "invitation": invitation,

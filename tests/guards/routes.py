@@ -201,6 +201,8 @@ ROUTES: dict[str, Route] = {
     "practice:request-outcome-privacy-report": page(MEMBER_PAGE, post_pk="outcome"),
     "practice:learning-privacy-report": page(MEMBER_PAGE, post_pk="artefact"),
     "practice:session-privacy-report": page(MEMBER_PAGE, post_pk="practice_session"),
+    "practice:vision-comment-privacy-report": page(MEMBER_PAGE, post_pk="vision_comment"),
+    "practice:inquiry-contribution-privacy-report": page(MEMBER_PAGE, post_pk="inquiry_contribution"),
     "practice:request-privacy-reviews": page(FACILITATOR_PAGE),
     "practice:request-privacy-review": page(FACILITATOR_PAGE, flag_pk="privacy_flag"),
     # Learning loops: the world's request has a closed loop with the asker's (member's) outcome.
