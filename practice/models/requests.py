@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community, Tag
+from communities.models.direction import Reportable
 
 # How long an author may still edit what they posted; afterwards only facilitators can (with a reason).
 EDIT_WINDOW = timedelta(minutes=settings.PRACTICE_EDIT_WINDOW_MINUTES)
@@ -19,23 +20,15 @@ EDIT_WINDOW = timedelta(minutes=settings.PRACTICE_EDIT_WINDOW_MINUTES)
 ANONYMOUS_NAME = "A member (anonymous)"
 
 
-class Moderated(models.Model):
-    """Content a facilitator can hide, giving a reason; members then see "hidden by a facilitator"."""
+class Moderated(Reportable):
+    """Content a facilitator can hide, giving a reason; members then see "hidden by a facilitator".
 
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    hidden_reason = models.CharField(max_length=300, blank=True)
-    # Set when a facilitator replaced the text after a privacy concern: shown as a note on the post.
-    redacted_at = models.DateTimeField(null=True, blank=True)
+    The fields (``hidden_at``, ``hidden_by``, ``hidden_reason``, ``redacted_at``: set when a facilitator replaced
+    the text after a privacy concern) and ``is_hidden`` are those of the Direction's reportable posts.
+    """
 
     class Meta:
         abstract = True
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
 
 
 class Authored(Moderated):
