@@ -18,6 +18,7 @@ from communities.services.notify import notify
 from practice.models import PrivacyFlag
 from practice.services import privacy
 from tests.factories import InquiryFactory, VisionDraftFactory
+from tests.practice.test_privacy_more_posts import flag_it, review_url
 from tests.practice.test_privacy_reports import _dump
 
 pytestmark = pytest.mark.django_db
@@ -51,16 +52,6 @@ def make(community, member, core, facilitator):
         return Case(post, page, url)
 
     return build
-
-
-def review_url(flag):
-    return reverse("practice:request-privacy-review", kwargs={"slug": flag.community.slug, "flag_pk": flag.pk})
-
-
-def flag_it(as_user, reporter, case):
-    response = as_user(reporter).post(case.report, {"kind": "patient", "reason": ""})
-    assert response.status_code == 302
-    return PrivacyFlag.objects.get()
 
 
 @pytest.mark.parametrize("kind", KINDS)
